@@ -1,0 +1,1 @@
+"""Mesa agents of the escalation model: states, alliances, actions, the choice rule."""

@@ -1,0 +1,81 @@
+"""An alliance: turns its members' pledges and stances into collective aid and sanctions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from agents.state import StateAgent
+    from model.model import EscalationModel
+    from model.scenario import AllianceSpec
+
+
+class AllianceAgent(mesa.Agent):
+    """NATO, the EU or any coalition: collective decisions gated by cohesion.
+
+    * Aid: each member's pledge arrives with probability ``aid_reliability``
+      (unless its deliveries are paused); the sum, scaled by cohesion, is the
+      week's aid flow to the defender.
+    * Sanctions: the level moves toward the members' mean stance only while
+      cohesion is at or above the consensus it needs, and erodes when
+      cohesion falls below half of it (sanctions not renewed).
+    * Cohesion erodes with members' domestic pressure, propaganda received,
+      competing priorities and divergence of pledges; it recovers toward its
+      baseline and with coordination.
+    """
+
+    model: EscalationModel
+
+    def __init__(self, model: EscalationModel, spec: AllianceSpec,
+                 members: list[StateAgent]) -> None:
+        super().__init__(model)
+        self.name = spec.name
+        self.members = members
+        self.cohesion = spec.cohesion
+        self.baseline_cohesion = spec.cohesion
+        self.consensus = spec.consensus
+        self.gives_aid = spec.aid
+        self.sanctions = spec.sanctions
+        self.aid_flow = 0.0
+        self.sanction_level: dict[str, float] = {}
+        self.cohesion_shock = 0.0  # propaganda minus coordination received this week
+        self.mean_distraction = sum(m.distraction for m in members) / len(members)
+
+    def step(self) -> None:
+        m = self.model
+        p = m.p
+        members = self.members
+        n = len(members)
+        if self.gives_aid:
+            delivered = 0.0
+            for member in members:
+                if (member.deliveries_paused_until < m.steps
+                        and m.random.random() < p.aid_reliability):
+                    delivered += member.pledge
+            self.aid_flow = delivered * self.cohesion
+            m.deliver_aid(self.aid_flow)
+        if self.sanctions:
+            self._decide_sanctions()
+        pledges = [member.pledge for member in members]
+        mean_pledge = sum(pledges) / n
+        divergence = (sum((x - mean_pledge) ** 2 for x in pledges) / n) ** 0.5
+        strain = (sum(member.pressure for member in members) / n
+                  + p.competing_priorities * self.mean_distraction + divergence)
+        cohesion = (self.cohesion + p.cohesion_recovery * (self.baseline_cohesion - self.cohesion)
+                    - p.cohesion_erosion * strain + self.cohesion_shock)
+        self.cohesion = 0.0 if cohesion < 0.0 else 1.0 if cohesion > 1.0 else cohesion
+        self.cohesion_shock = 0.0
+
+    def _decide_sanctions(self) -> None:
+        targets = {t for member in self.members for t in member.sanction_stance}
+        for target in targets:
+            stance = (sum(member.sanction_stance.get(target, 0.0) for member in self.members)
+                      / len(self.members))
+            level = self.sanction_level.get(target, 0.0)
+            if self.cohesion >= self.consensus:
+                level += 0.2 * (stance - level)
+            elif self.cohesion < 0.5 * self.consensus:
+                level *= 0.97
+            self.sanction_level[target] = level

@@ -1,0 +1,207 @@
+"""Bounded-rational choice: each state's menu of (action, target) options and a logit pick.
+
+Utility of option k for actor i (docs/ODD.md, "Choice"):
+
+    U_k = sum_m  motive_m(k) * weight_m(i)            # goals x current drives
+        + hostility[i, target_k] * (g_coerce*coerce_k - g_peace*peace_k)
+        + need[target_k] * commitment_i * (g_support*support_k - g_restraint*restraint_k)
+        - cost_weight * cost_k * (1 + domestic_pressure_i)
+        - escalation_aversion * (1 - risk_tolerance_i) * (1 + multilateral_pressure) * score_k/60
+        - threshold_hurdle   if option k crosses a Kahn threshold not yet crossed
+        - truce_violation_cost   if option k breaks a truce
+        - repetition_cost * (recent uses of the action by i, halving every 4 weeks)
+
+and the option is drawn with probability proportional to
+exp(U_k / temperature) / n_targets(action_k): a logit (quantal-response) choice of
+the action, then of its target, so that an action open against four targets is
+not four times as likely as one with a single target. The static parts are arrays built once per
+run, so one decision costs a handful of numpy operations.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from agents.catalogue import CONDITIONS, MOTIVES, Action
+
+if TYPE_CHECKING:
+    from model.parameters import Parameters
+
+CONDITION_BIT = {name: 1 << i for i, name in enumerate(CONDITIONS)}
+HABIT_HALF_LIFE = 4.0  # weeks for an action's habituation memory to halve
+# Columns of the option matrix: the motives, then cost and escalation score.
+COLUMNS = (*MOTIVES, "cost", "score")
+COST_COL = COLUMNS.index("cost")
+SCORE_COL = COLUMNS.index("score")
+
+
+class Actor(Protocol):
+    name: str
+    index: int
+    bloc: str
+    tags: frozenset[str]
+    goals: dict[str, float]
+    commitment: float
+
+
+def is_enemy(a: Actor, b: Actor) -> bool:
+    return a is not b and a.bloc != b.bloc and "neutral" not in (a.bloc, b.bloc)
+
+
+def is_ally(a: Actor, b: Actor) -> bool:
+    return a is not b and a.bloc == b.bloc and a.bloc != "neutral"
+
+
+def targets_for(action: Action, actor: Actor, states: Sequence[Actor],
+                belligerents: tuple[str, str]) -> list[Actor | None]:
+    """Every state ``actor`` may take ``action`` against (None: the action has no target)."""
+    relation = action.against
+    if relation == "none":
+        return [None]
+    at_war = actor.name in belligerents
+    out = []
+    for other in states:
+        if other is actor:
+            continue
+        other_at_war = other.name in belligerents
+        ok = {
+            "war_enemy": at_war and other_at_war,
+            "enemy": is_enemy(actor, other),
+            "widening": is_enemy(actor, other) and not (at_war and other_at_war),
+            "ally": is_ally(actor, other),
+            "war_party": other_at_war,
+            "any": True,
+        }[relation]
+        if ok and (not action.target_tags or other.tags & set(action.target_tags)):
+            out.append(other)
+    return out
+
+
+def may_take(action: Action, actor: Actor) -> bool:
+    return "any" in action.by or bool(actor.tags & set(action.by))
+
+
+class Menu:
+    """The options open to one actor, as arrays, and the logit choice among them.
+
+    All utilities are kept divided by the temperature, so a draw is just
+    ``exp(u - max(u))``. One matrix product gives every option's utility: its
+    columns are the weekly weights (COLUMNS), then one-hot blocks that pick the
+    hostility toward, and the need of, each option's target.
+    """
+
+    def __init__(self, actor: Actor, states: Sequence[Actor], catalogue: Sequence[Action],
+                 belligerents: tuple[str, str], params: Parameters) -> None:
+        self.options: list[tuple[Action, Actor | None]] = [
+            (action, target)
+            for action in catalogue if may_take(action, actor)
+            for target in targets_for(action, actor, states, belligerents)
+        ]
+        self.params = params
+        n_states = len(states)
+        goals = actor.goals
+        rows = []
+        for action, _target in self.options:
+            hybrid = params.hybrid_intensity if action.hybrid else 1.0
+            rows.append([action.motives.get(m, 0.0) * hybrid for m in MOTIVES]
+                        + [action.cost, action.score])
+        table = np.array(rows, dtype=float).reshape(len(self.options), len(COLUMNS))
+        m = {name: table[:, i] for i, name in enumerate(COLUMNS)}
+        with_hostility = goals["coerce"] * m["coerce"] - goals["peace"] * m["peace"]
+        with_need = actor.commitment * (goals["support"] * m["support"]
+                                        - goals["restraint"] * m["restraint"])
+        # Column n_states of each one-hot block is "no target": hostility and need are 0.
+        one_hot = np.zeros((len(self.options), n_states + 1))
+        for k, (_, target) in enumerate(self.options):
+            one_hot[k, n_states if target is None else target.index] = 1.0
+        self.matrix = np.hstack([table, one_hot * with_hostility[:, None],
+                                 one_hot * with_need[:, None]]) / params.temperature
+        self._inputs = np.zeros(self.matrix.shape[1])
+        self._split = (len(COLUMNS), len(COLUMNS) + n_states + 1)
+        self.rung = np.array([a.rung for a, _ in self.options])
+        self.max_rung = int(self.rung.max())
+        self.required = np.array(
+            [sum(CONDITION_BIT[c] for c in a.requires) for a, _ in self.options], dtype=np.int64)
+        self.breaks_truce = np.array(
+            [a.kinetic and t is not None and actor.name in belligerents
+             and t.name in belligerents for a, t in self.options])
+        # Nested choice (action, then target): an action's options share its weight,
+        # so an action with four possible targets is not four times as likely.
+        per_action = Counter(a.name for a, _ in self.options)
+        self.size_correction = -np.log([per_action[a.name] for a, _ in self.options])
+        self._penalties: dict[tuple[int, int, bool, bool], np.ndarray] = {}
+        # Habituation: each use of an action lowers its appeal by repetition_cost,
+        # a memory that halves every HABIT_HALF_LIFE weeks (diminishing returns).
+        self.habit = np.zeros(len(self.options))
+        self._habit_keep = 0.5 ** (1 / HABIT_HALF_LIFE)
+        self._habit_step = params.repetition_cost / params.temperature
+        # Options are built action by action, so each action's options are contiguous.
+        self._action_slice: dict[str, slice] = {}
+        for k, (action, _) in enumerate(self.options):
+            start = self._action_slice.get(action.name, slice(k, k)).start
+            self._action_slice[action.name] = slice(start, k + 1)
+
+    def penalty(self, conditions: int, next_threshold: int, tension_ok: bool,
+                truce_active: bool) -> np.ndarray:
+        """-inf for infeasible options, minus the threshold hurdle and truce-breaking cost.
+
+        Cached: within a run the key takes only a handful of values.
+        """
+        key = (conditions, next_threshold, tension_ok, truce_active)
+        cached = self._penalties.get(key)
+        if cached is not None:
+            return cached
+        p = self.params
+        penalty = np.zeros(len(self.options))
+        feasible = (self.required & ~conditions) == 0
+        crossing = self.rung > next_threshold
+        if tension_ok:
+            penalty -= p.threshold_hurdle * crossing
+        else:
+            feasible &= ~crossing
+        if truce_active:
+            penalty -= p.truce_violation_cost * self.breaks_truce
+        penalty /= p.temperature
+        penalty += self.size_correction
+        penalty[~feasible] = -np.inf
+        self._penalties[key] = penalty
+        return penalty
+
+    def utility(self, weights: np.ndarray, hostility_row: np.ndarray, need: np.ndarray,
+                penalty: np.ndarray) -> np.ndarray:
+        """Utility of every option divided by the temperature; infeasible ones are -inf."""
+        a, b = self._split
+        inputs = self._inputs
+        inputs[:a] = weights
+        inputs[a:b] = hostility_row
+        inputs[b:] = need
+        utility = self.matrix @ inputs
+        utility += penalty
+        utility -= self.habit
+        return utility
+
+    def remember(self, action: Action) -> None:
+        """Record this week's choice for habituation."""
+        self.habit *= self._habit_keep
+        self.habit[self._action_slice[action.name]] += self._habit_step
+
+    @staticmethod
+    def probabilities(utility: np.ndarray) -> np.ndarray:
+        """Logit choice probabilities of the options (from temperature-scaled utilities)."""
+        p = np.exp(utility - utility.max())
+        return p / p.sum()
+
+    def draw(self, utility: np.ndarray, u01: float) -> tuple[Action, Actor | None]:
+        """Draw one option from the logit distribution with the uniform draw ``u01``.
+
+        Works in place: ``utility`` is consumed.
+        """
+        utility -= utility.max()
+        np.exp(utility, out=utility)
+        utility.cumsum(out=utility)
+        k = int(utility.searchsorted(u01 * utility[-1], side="right"))
+        return self.options[min(k, len(self.options) - 1)]

@@ -1,0 +1,100 @@
+"""A state: scores its options against goals and drives, then picks one (logit choice)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from agents.choice import COLUMNS, Menu
+
+if TYPE_CHECKING:
+    from model.model import EscalationModel
+    from model.scenario import ActorSpec
+
+_COL = {name: i for i, name in enumerate(COLUMNS)}
+
+
+class StateAgent(mesa.Agent):
+    """A state actor. Its drives change weekly; its goals and traits come from the scenario."""
+
+    model: EscalationModel
+
+    def __init__(self, model: EscalationModel, spec: ActorSpec, index: int) -> None:
+        super().__init__(model)
+        self.name = spec.name
+        self.index = index
+        self.bloc = spec.bloc
+        self.tags = spec.tags
+        self.goals = dict(spec.goals)
+        self.risk_tolerance = spec.risk_tolerance
+        self.commitment = spec.commitment
+        self.distraction = spec.distraction
+        self.resolve = spec.resolve
+        self.troops_per_capability = spec.troops_per_capability
+        self.baseline_pressure = spec.domestic_pressure
+        # Drives and condition (docs/ODD.md, "State variables").
+        self.capability = spec.capability
+        self.initial_capability = spec.capability
+        self.morale = spec.morale
+        self.pressure = spec.domestic_pressure
+        self.weariness = 0.0
+        self.threat = 0.0
+        self.threat_memory = 0.0
+        self.strike_memory = 0.0
+        self.loss = 0.0
+        self.war_value = 0.0
+        self.peace_drive = 0.0
+        self.pledge = 0.0
+        self.sanction_stance: dict[str, float] = {}
+        self.cost_week = 0.0
+        self.cost_total = 0.0
+        self.casualties = 0.0
+        self.optimism = spec.optimism
+        self.belief_bias = spec.optimism
+        self.deliveries_paused_until = -1
+        self.last_action = ""
+        self.last_target = ""
+        self.menu: Menu | None = None
+        self._weights = np.zeros(len(COLUMNS))
+
+    @property
+    def is_belligerent(self) -> bool:
+        return "belligerent" in self.tags
+
+    @property
+    def collapsed(self) -> bool:
+        p = self.model.p
+        return (self.capability < p.collapse_capability * self.initial_capability
+                or self.morale < p.collapse_morale)
+
+    def motive_weights(self) -> np.ndarray:
+        """How much each motive, the cost and the escalation score weigh this week."""
+        m = self.model
+        p = m.p
+        g = self.goals
+        w = self._weights
+        w[_COL["coerce"]] = g["coerce"] * self.threat
+        w[_COL["battle"]] = g["battle"] * self.war_value
+        w[_COL["support"]] = 0.0  # enters through the target's need (see Menu)
+        w[_COL["peace"]] = g["peace"] * self.peace_drive
+        w[_COL["deter"]] = g["deter"] * (self.threat + 0.5 * m.tension)
+        w[_COL["dossier"]] = g["dossier"] * m.dossier_tension
+        w[_COL["restraint"]] = g["restraint"] * (
+            self.pressure + self.distraction * p.competing_priorities)
+        w[_COL["cost"]] = -p.cost_weight * (1.0 + self.pressure)
+        w[_COL["score"]] = (-p.escalation_aversion * (1.0 - self.risk_tolerance)
+                            * (1.0 + p.multilateral_pressure) / 60.0)
+        return w
+
+    def step(self) -> None:
+        """Choose this week's action and carry it out."""
+        m = self.model
+        menu = self.menu
+        penalty = menu.penalty(m.conditions_for(self), m.ladder.next_threshold,
+                               m.tension >= m.p.threshold_tension, m.talks.truce_active)
+        utility = menu.utility(self.motive_weights(), m.hostility[self.index], m.need, penalty)
+        action, target = menu.draw(utility, m.random.random())
+        menu.remember(action)
+        m.execute(self, action, target)

@@ -1,0 +1,1 @@
+"""Experiments on the escalation model: the CLI, single runs, and batch sweeps."""

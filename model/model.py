@@ -1,0 +1,513 @@
+"""The escalation model: states and alliances act from the hybrid-war repertoire.
+
+One step is one week. Every week each state (in random order) scores its options
+and picks one; alliances then take their collective aid and sanction decisions;
+the front, the home fronts, relations, beliefs and the talks respond; finally
+the outcome rules are checked (model/outcomes.py). docs/ODD.md describes all of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from agents.alliance import AllianceAgent
+from agents.catalogue import INSTRUMENTS, Action
+from agents.choice import CONDITION_BIT, Menu, is_ally, is_enemy
+from agents.state import StateAgent
+from model.collector import ScalarCollector
+from model.ladder import Ladder
+from model.outcomes import Verdict, judge
+from model.scenario import Scenario, load_scenario
+from model.world import Front, Talks
+
+ACTION_COLUMNS = ("step", "actor", "action", "target", "instrument", "covert", "score", "rung",
+                  "attributed_to")
+_BIT = CONDITION_BIT
+THREAT_PER_SCORE = 1 / 600  # threat perception added per escalation-score point received
+HEAT_DECAY = 0.5  # share of short-term tension ("heat") from incidents gone each week
+
+
+class EscalationModel(mesa.Model):
+    """Hybrid-war escalation between two blocs, their alliances and third parties.
+
+    Args:
+        scenario: a shipped scenario name, a path to a scenario file, or a Scenario.
+        rng: seed or numpy Generator (Mesa's convention); all randomness flows from it.
+        record_actions: keep the per-action log (the "actions" table); batch runs
+            switch it off for speed.
+        **overrides: any parameter of model.parameters.Parameters, validated.
+    """
+
+    def __init__(self, scenario: str | Path | Scenario = "paris_moscow_call", *,
+                 rng: Any = None, record_actions: bool = True, **overrides: Any) -> None:
+        super().__init__(rng=rng)
+        spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.spec = spec
+        self.p = spec.parameters.with_overrides(overrides, "model arguments")
+        self.record_actions = record_actions
+
+        self.states = [StateAgent(self, actor, i) for i, actor in enumerate(spec.actors)]
+        self.by_name = {s.name: s for s in self.states}
+        self.attacker = self.by_name[spec.attacker]
+        self.defender = self.by_name[spec.defender]
+        self.belligerents = (self.attacker, self.defender)
+        self.alliances = [AllianceAgent(self, a, [self.by_name[m] for m in a.members])
+                          for a in spec.alliances]
+        self._aid_givers = {m for a in self.alliances if a.gives_aid for m in a.members}
+        self._sanctioners = {m for a in self.alliances if a.sanctions for m in a.members}
+        self._clash_members = next((set(a.members) for a in self.alliances
+                                    if a.name == spec.clash_alliance), set())  # agents
+        self._clash_adversary = self.by_name.get(spec.clash_adversary)
+
+        names = (spec.attacker, spec.defender)
+        for state, actor in zip(self.states, spec.actors, strict=True):
+            state.menu = Menu(state, self.states, spec.catalogue, names, self.p)
+            state.pledge = actor.pledge
+            state.sanction_stance = dict(actor.sanctions)
+        self.defender.optimism = -self.defender.optimism  # its bias is against attacker gains
+        self.defender.belief_bias = self.defender.optimism
+        for alliance in self.alliances:
+            for target in {t for m in alliance.members for t in m.sanction_stance}:
+                alliance.sanction_level[target] = float(np.mean(
+                    [m.sanction_stance.get(target, 0.0) for m in alliance.members]))
+
+        n = len(self.states)
+        self.hostility = np.zeros((n, n + 1))  # column n: "no target", always 0
+        for a in self.states:
+            for b in self.states:
+                default = 0.3 if is_enemy(a, b) else 0.0 if is_ally(a, b) else 0.05
+                self.hostility[a.index, b.index] = 0.0 if a is b else default
+        for (frm, to), value in spec.hostility.items():
+            self.hostility[self.by_name[frm].index, self.by_name[to].index] = value
+        self.baseline_hostility = self.hostility.copy()
+        # Bloc tension is read off the cross-bloc dyads other than the war itself.
+        war_dyad = {self.attacker, self.defender}
+        self._cross_bloc = np.array([[is_enemy(a, b) and {a, b} != war_dyad
+                                      for b in self.states] for a in self.states])
+        self.need = np.zeros(n + 1)
+
+        self.front = Front(spec.territory, spec.momentum, spec.siege)
+        self.talks = Talks(channel_open=self.p.channel_open)
+        self.ladder = Ladder(spec.initial_rung)
+        self.verdict = Verdict()
+        self.trend_estimate = spec.momentum
+        self.heat = 0.0
+        self.tension = 0.0
+        self.dossier_tension = spec.dossier_tension
+        self.inspections_blocked = spec.inspections_blocked
+        self.nuclear_used = False
+        self.direct_clash = False
+        self.aid_week = 0.0
+        self.appeal = 0.0
+        self.sanctions_on_attacker = 0.0
+        self._new_week_counters()
+        self.total_counts = dict.fromkeys(INSTRUMENTS, 0)
+
+        self.datacollector = ScalarCollector(
+            model_reporters=self._reporters(),
+            tables={"actions": list(ACTION_COLUMNS)} if record_actions else None,
+        )
+        self._apply_events(0)
+        self._update_relations()
+        self._update_drives()
+        self.running = True
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ the week
+    def step(self) -> None:
+        self._new_week_counters()
+        self.front.new_week()
+        self._apply_events(self.steps)
+        self.agents_by_type[StateAgent].shuffle_do("step")
+        if self.alliances:
+            self.agents_by_type[AllianceAgent].do("step")
+        self._resolve_battlefield()
+        self._update_home_fronts()
+        self._update_relations()
+        self._update_drives()
+        self.talks.end_week(self.p.truce_proposal_weeks)
+        judge(self.verdict, self)
+        self.running = not self.verdict.decided
+        self.datacollector.collect(self)
+
+    def _new_week_counters(self) -> None:
+        self.week_score = 0
+        self.week_rung = 0
+        self.week_counts = dict.fromkeys(INSTRUMENTS, 0)
+        self.aid_week = 0.0
+
+    def _apply_events(self, week: int) -> None:
+        for event in self.spec.events:
+            if event.week != week:
+                continue
+            actor = self.by_name[event.actor]
+            if event.kind == "pause_deliveries":
+                actor.deliveries_paused_until = week + event.weeks
+            else:
+                action = self.spec.catalogue.get(event.action)
+                self.execute(actor, action, self.by_name.get(event.target))
+
+    # ------------------------------------------------------------------ choice support
+    def conditions_for(self, actor: StateAgent) -> int:
+        """Bit set of the catalogue conditions that hold for ``actor`` now."""
+        p = self.p
+        talks = self.talks
+        bits = _BIT["diplomacy"] if p.diplomacy_enabled else 0
+        bits |= _BIT["channel_open"] if talks.channel_open else _BIT["channel_closed"]
+        if talks.state == "truce":
+            bits |= _BIT["truce_active"]
+        else:
+            bits |= _BIT["war_hot"]
+            if talks.state == "war":
+                bits |= _BIT["no_proposal"]
+            elif actor.is_belligerent and actor.name not in talks.accepted:
+                bits |= _BIT["truce_pending"]
+        if self.inspections_blocked:
+            bits |= _BIT["inspections_blocked"]
+        if self.tension >= p.clash_tension:
+            bits |= _BIT["tension_critical"]
+        if actor.loss >= p.nuclear_threat_loss:
+            bits |= _BIT["nuclear_threat_open"]
+        if actor.loss >= p.nuclear_use_loss:
+            bits |= _BIT["nuclear_use_open"]
+        if actor.pledge > 0.01:
+            bits |= _BIT["pledging"]
+        if any(v > 0.01 for v in actor.sanction_stance.values()):
+            bits |= _BIT["sanctioning"]
+        return bits
+
+    # ------------------------------------------------------------------ the world responds
+    def execute(self, actor: StateAgent, action: Action, target: StateAgent | None) -> None:
+        """Carry out one action: its effects, attribution, procedures and bookkeeping."""
+        e = action.effects
+        seen = self._perceived_author(actor, target) if action.covert else actor
+        self.week_score += action.score
+        self.week_rung = max(self.week_rung, action.rung)
+        self.week_counts[action.instrument] += 1
+        self.total_counts[action.instrument] += 1
+        self.ladder.record(action.rung, self.steps)
+        actor.cost_week += action.cost
+        actor.last_action = action.name
+        actor.last_target = target.name if target else ""
+        self.heat += e.get("tension", 0.0)
+        self.dossier_tension = min(1.0, max(0.0, self.dossier_tension + e.get("dossier", 0.0)))
+        actor.capability += e.get("self_capability", 0.0) * actor.initial_capability
+        actor.pressure = _clip(actor.pressure + e.get("self_pressure", 0.0))
+        if "intel" in e:
+            actor.belief_bias *= 1.0 - e["intel"]
+        if target is not None:
+            self._affect_target(actor, action, target, seen)
+        if action.procedure:
+            self._procedure(action.procedure, actor, target)
+        if action.kinetic and target is not None:
+            self._check_kinetic(actor, target)
+        if self.record_actions:
+            self.datacollector.add_table_row("actions", {
+                "step": self.steps, "actor": actor.name, "action": action.name,
+                "target": target.name if target else "", "instrument": action.instrument,
+                "covert": action.covert, "score": action.score, "rung": action.rung,
+                "attributed_to": seen.name if seen else "",
+            })
+
+    def _affect_target(self, actor: StateAgent, action: Action, target: StateAgent,
+                       seen: StateAgent | None) -> None:
+        p = self.p
+        e = action.effects
+        t = target.index
+        hostility = e.get("hostility", 0.0)
+        if hostility and seen is not None:
+            self.hostility[t, seen.index] = _clip(self.hostility[t, seen.index]
+                                                  + p.reactivity * hostility)
+        if action.score > 0:
+            target.threat_memory += action.score * THREAT_PER_SCORE
+        if "enemy_hostility" in e:
+            for other in self.states:
+                if other is not target and other.is_belligerent and target.is_belligerent:
+                    self.hostility[other.index, actor.index] = _clip(
+                        self.hostility[other.index, actor.index]
+                        + p.reactivity * e["enemy_hostility"])
+        if target.initial_capability > 0:
+            target.capability = max(0.0, target.capability * (1.0 + e.get("target_capability", 0)))
+        target.morale = _clip(target.morale + e.get("target_morale", 0.0))
+        target.cost_week += e.get("target_economy", 0.0)
+        target.pressure = _clip(target.pressure + e.get("target_pressure", 0.0))
+        target.weariness = _clip(target.weariness - e.get("target_relief", 0.0))
+        if "target_cohesion" in e:
+            for alliance in self.alliances:
+                if target in alliance.members:
+                    alliance.cohesion_shock += e["target_cohesion"]
+        if "cohesion" in e:
+            for alliance in self.alliances:
+                if target in alliance.members and actor in alliance.members:
+                    alliance.cohesion_shock += e["cohesion"]
+        if "aid" in e:
+            self._aid(actor, target, e["aid"])
+        if "sanctions" in e:
+            stance = actor.sanction_stance.get(target.name, 0.0) + e["sanctions"]
+            actor.sanction_stance[target.name] = _clip(stance)
+        if "dialogue" in e:
+            for side in (actor, target):
+                if side.is_belligerent:
+                    side.belief_bias *= 1.0 - p.dialogue_convergence * e["dialogue"]
+        if target in self.belligerents and actor in self.belligerents:
+            side = 0 if actor is self.attacker else 1
+            self.front.attack[side] += e.get("offensive", 0.0)
+            if action.kinetic:
+                self.front.combat += action.score / 28.0
+        if actor in self.belligerents:
+            self.front.defence[0 if actor is self.attacker else 1] += e.get("defence", 0.0)
+        if actor is self.attacker:
+            self.front.siege = _clip(self.front.siege + e.get("siege", 0.0))
+
+    def _aid(self, actor: StateAgent, target: StateAgent, amount: float) -> None:
+        """Aid to the defender goes through the aid alliance; other aid arrives directly."""
+        if target is self.defender and actor in self._aid_givers:
+            actor.pledge = _clip(actor.pledge + amount)
+        elif amount > 0 and target.initial_capability > 0:
+            target.capability += self.p.aid_effect * amount
+
+    def deliver_aid(self, flow: float) -> None:
+        """An alliance's collective weekly delivery to the defender."""
+        self.aid_week += flow
+        self.defender.capability += self.p.aid_effect * flow
+
+    def _perceived_author(self, actor: StateAgent, target: StateAgent | None
+                          ) -> StateAgent | None:
+        """Deniability: who, if anyone, the target blames for a covert act."""
+        if target is None or self.random.random() >= self.p.attribution_rate:
+            return None
+        if self.random.random() < self.p.misattribution_rate:
+            scapegoats = [s for s in self.states
+                          if s is not actor and s is not target and is_enemy(s, target)]
+            if scapegoats:
+                return self.random.choice(scapegoats)
+        return actor
+
+    def _procedure(self, procedure: str, actor: StateAgent, target: StateAgent | None) -> None:
+        talks = self.talks
+        names = (self.attacker.name, self.defender.name)
+        if procedure == "open_channel":
+            talks.channel_open = True
+        elif procedure == "cut_channel":
+            talks.channel_open = False
+        elif procedure == "propose_truce":
+            talks.propose(actor.name, names)
+        elif procedure == "accept_truce":
+            talks.accept(actor.name, names)
+        elif procedure == "reject_truce":
+            talks.reject()
+        elif procedure == "negotiate":
+            talks.negotiate(self.appeal, self.p.settlement_rate, self.front.territory)
+        elif procedure == "allow_inspections":
+            self.inspections_blocked = False
+        elif procedure == "nuclear_use":
+            self.nuclear_used = True
+
+    def _check_kinetic(self, actor: StateAgent, target: StateAgent) -> None:
+        """A kinetic act may break a truce or be the direct clash that escalates the war."""
+        if actor in self.belligerents and target in self.belligerents:
+            if self.talks.state == "truce":
+                self.talks.violate()
+            return
+        target.strike_memory += 0.3
+        adversary = self._clash_adversary
+        if ((actor is adversary and target in self._clash_members)
+                or (target is adversary and actor in self._clash_members)):
+            self.direct_clash = True
+
+    # ------------------------------------------------------------------ weekly responses
+    def _resolve_battlefield(self) -> None:
+        p = self.p
+        a, d = self.belligerents
+        noise = float(self.rng.normal(0.0, p.front_noise)) if p.front_noise else 0.0
+        share_a, share_d = self.front.resolve(
+            (a.capability * a.morale, d.capability * d.morale), p,
+            self.talks.truce_active, noise)
+        intensity = self.front.intensity
+        siege_drain = 0.5 * p.attrition_rate * self.front.siege * intensity
+        for side, enemy_share, extra in ((a, share_d, 0.0), (d, share_a, siege_drain)):
+            lost = side.capability * (p.attrition_rate * intensity * 2.0 * enemy_share + extra)
+            side.capability -= lost
+            side.casualties += lost * side.troops_per_capability
+            side.capability += (p.regeneration_rate * (1.0 - 0.5 * side.weariness)
+                                * max(0.0, side.initial_capability - side.capability))
+        if not self.talks.truce_active:
+            self.trend_estimate += p.belief_learning * (self.front.change - self.trend_estimate)
+
+    def _update_home_fronts(self) -> None:
+        p = self.p
+        intensity = self.front.intensity
+        sanctions = self._sanction_levels()
+        self.sanctions_on_attacker = min(1.0, sanctions.get(self.attacker.name, 0.0))
+        for state in self.states:
+            cost = state.cost_week + p.sanctions_cost * min(1.0, sanctions.get(state.name, 0.0))
+            state.cost_total += cost
+            state.cost_week = 0.0
+            if state.is_belligerent:
+                burden = intensity + 5.0 * cost + 0.5 * p.multilateral_pressure
+                state.weariness = _clip(state.weariness + p.weariness_rate * burden
+                                        - p.weariness_recovery * state.weariness
+                                        * (1.0 - intensity))
+                sign = 1.0 if state is self.attacker else -1.0
+                support = 0.5 * self.aid_week if state is self.defender else 0.0
+                target = _clip(0.7 + 150.0 * sign * self.front.momentum
+                               - 0.4 * state.weariness + support, 0.05, 1.0)
+                state.morale = _clip(state.morale + 0.05 * (target - state.morale))
+            else:
+                state.pressure += 0.5 * cost
+            state.pressure = _clip(state.pressure
+                                   + 0.05 * (state.baseline_pressure - state.pressure))
+            state.threat_memory *= 1.0 - p.threat_decay
+            state.strike_memory *= 0.95
+            state.loss = self._perceived_loss(state)
+            state.threat = _clip(state.threat_memory + 0.5 * state.loss)
+
+    def _sanction_levels(self) -> dict[str, float]:
+        """Sanctions on each target: collective levels plus half of unilateral stances."""
+        levels: dict[str, float] = {}
+        for alliance in self.alliances:
+            for target, level in alliance.sanction_level.items():
+                levels[target] = levels.get(target, 0.0) + level
+        for state in self.states:
+            if state not in self._sanctioners:
+                for target, stance in state.sanction_stance.items():
+                    levels[target] = levels.get(target, 0.0) + 0.5 * stance
+        return levels
+
+    def _perceived_loss(self, state: StateAgent) -> float:
+        """Existential loss as the state sees it: army, territory, strikes on its soil."""
+        loss = state.strike_memory
+        if state.is_belligerent:
+            x0 = self.front.initial_territory
+            x = self.front.territory
+            if state is self.attacker:
+                territory_loss = max(0.0, x0 - x) / max(x0, 0.05)
+            else:
+                territory_loss = 3.0 * max(0.0, x - x0) / max(1.0 - x0, 0.05)
+            army_loss = max(0.0, 1.0 - state.capability / state.initial_capability)
+            loss += 0.5 * army_loss + 0.5 * min(1.0, territory_loss)
+        return _clip(loss)
+
+    def _update_relations(self) -> None:
+        """Richardson: hostility decays toward the scenario's grievances; tension follows."""
+        p = self.p
+        self.hostility += p.hostility_decay * (self.baseline_hostility - self.hostility)
+        n = len(self.states)
+        bloc_hostility = float(self.hostility[:, :n][self._cross_bloc].mean())
+        self.heat *= 1.0 - HEAT_DECAY
+        coupling = p.dossier_coupling
+        self.tension = _clip(bloc_hostility + self.heat
+                             + coupling * (self.dossier_tension - 0.5) * 0.5)
+        drift = 0.01 if self.inspections_blocked else -0.02
+        self.dossier_tension = _clip(self.dossier_tension + drift
+                                     + coupling * 0.05 * (self.tension - 0.5))
+
+    def _update_drives(self) -> None:
+        """Beliefs, the bargaining range, and each state's drives for next week's choice."""
+        p = self.p
+        a, d = self.belligerents
+        for side in (a, d):
+            side.belief_bias += 0.02 * (side.optimism - side.belief_bias)
+        horizon = p.bargaining_horizon
+        belief_a = self.trend_estimate + a.belief_bias
+        belief_d = self.trend_estimate + d.belief_bias
+        mp = p.multilateral_pressure
+        concession = sum(p.concession_scale * _clip(s.weariness + 0.5 * mp) for s in (a, d))
+        surplus = horizon * (belief_d - belief_a) + concession - a.resolve - d.resolve
+        self.appeal = max(-1.0, min(1.0, surplus / 0.05))
+        self.belief_gap = horizon * abs(belief_a - belief_d)
+        for side, belief, sign in ((a, belief_a, 1.0), (d, belief_d, -1.0)):
+            gain = horizon * belief * sign
+            side.war_value = max(-1.0, min(1.5, 0.5 + 5.0 * gain
+                                           + 0.5 * (side.capability / side.initial_capability - 1)
+                                           - side.weariness - 0.5 * mp))
+            side.peace_drive = 0.5 * mp + side.weariness + 0.5 * self.appeal
+        for state in self.states:
+            if not state.is_belligerent:
+                state.peace_drive = (0.5 * mp + 0.3 * state.pressure + 0.5 * self.tension
+                                     + 0.5 * max(0.0, self.appeal))
+        for state in self.states:
+            if state.is_belligerent:
+                need = 0.3 + state.loss + 0.5 * (1.0 - state.morale)
+            else:
+                need = 0.5 * state.threat
+            self.need[state.index] = _clip(need)
+
+    # ------------------------------------------------------------------ reporting
+    def _reporters(self) -> dict[str, Any]:
+        a, d = self.attacker, self.defender
+        reporters: dict[str, Any] = {
+            "week": lambda m: m.steps,
+            "outcome": lambda m: m.verdict.outcome,
+            "rule": lambda m: m.verdict.rule,
+            "escalation_score": lambda m: m.week_score,
+            "week_rung": lambda m: m.week_rung,
+            "max_rung": lambda m: m.ladder.max_rung,
+            "thresholds_crossed": lambda m: len(m.ladder.crossed),
+            "tension": lambda m: m.tension,
+            "dossier_tension": lambda m: m.dossier_tension,
+            "territory_attacker": lambda m: m.front.territory,
+            "front_change": lambda m: m.front.change,
+            "combat_intensity": lambda m: m.front.intensity,
+            "siege": lambda m: m.front.siege,
+            "capability_attacker": lambda m: a.capability,
+            "capability_defender": lambda m: d.capability,
+            "casualties_attacker": lambda m: a.casualties,
+            "casualties_defender": lambda m: d.casualties,
+            "cost_attacker": lambda m: a.cost_total,
+            "cost_defender": lambda m: d.cost_total,
+            "weariness_attacker": lambda m: a.weariness,
+            "weariness_defender": lambda m: d.weariness,
+            "morale_attacker": lambda m: a.morale,
+            "morale_defender": lambda m: d.morale,
+            "aid_flow": lambda m: m.aid_week,
+            "sanctions_on_attacker": lambda m: m.sanctions_on_attacker,
+            "channel_open": lambda m: m.talks.channel_open,
+            "truce": lambda m: m.talks.state,
+            "settled": lambda m: m.talks.settled,
+            "settlement_progress": lambda m: m.talks.progress,
+            "belief_gap": lambda m: m.belief_gap,
+            "bargaining_appeal": lambda m: m.appeal,
+        }
+        for alliance in self.alliances:
+            reporters[f"cohesion_{alliance.name}"] = lambda m, al=alliance: al.cohesion
+        for instrument in INSTRUMENTS:
+            reporters[f"actions_{instrument}"] = lambda m, i=instrument: m.week_counts[i]
+        return reporters
+
+    def summary(self) -> dict[str, Any]:
+        """The per-run record: outcome, when and why, thresholds, action counts, end state."""
+        a, d = self.attacker, self.defender
+        return {
+            "scenario": self.spec.name,
+            "outcome": self.verdict.outcome,
+            "decided_step": self.verdict.step,
+            "rule": self.verdict.rule,
+            "thresholds": dict(self.ladder.crossed),
+            "max_rung": self.ladder.max_rung,
+            "actions_by_instrument": dict(self.total_counts),
+            "final": {
+                "territory_attacker": self.front.territory,
+                "territory_change": self.front.territory - self.front.initial_territory,
+                "casualties_attacker": a.casualties,
+                "casualties_defender": d.casualties,
+                "capability_attacker": a.capability,
+                "capability_defender": d.capability,
+                "weariness_attacker": a.weariness,
+                "weariness_defender": d.weariness,
+                "tension": self.tension,
+                "dossier_tension": self.dossier_tension,
+                "truces": self.talks.truces,
+                "truce_collapses": self.talks.collapses,
+                "channel_open": self.talks.channel_open,
+                **{f"cohesion_{al.name}": al.cohesion for al in self.alliances},
+            },
+        }
+
+
+def _clip(value: float, low: float = 0.0, high: float = 1.0) -> float:
+    return low if value < low else high if value > high else value

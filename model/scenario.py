@@ -1,0 +1,323 @@
+"""Scenarios: actors, alliances, initial conditions and scheduled events, as files.
+
+A scenario file is TOML; `load_scenario` validates every table and key and
+raises :class:`ConfigError` naming the file and key at fault.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from agents.catalogue import DEFAULT_CATALOGUE, MOTIVES, Catalogue, load_catalogue
+from model.parameters import Parameters
+from model.validation import ConfigError, flag, names, number, only, table, text
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+
+# name: (type, low, high, default, meaning) — documented in docs/ODD.md.
+ACTOR_FIELDS: dict[str, tuple[type, float, float, Any, str]] = {
+    "capability": (float, 0.0, 10.0, 0.0, "combat power (relative units; belligerents)"),
+    "morale": (float, 0.0, 1.0, 0.7, "fighting morale"),
+    "risk_tolerance": (float, 0.0, 1.0, 0.3, "willingness to take escalatory risk"),
+    "domestic_pressure": (float, 0.0, 1.0, 0.2, "baseline domestic pressure"),
+    "commitment": (float, 0.0, 1.0, 0.5, "commitment to allies at war"),
+    "distraction": (float, 0.0, 1.0, 0.0, "attention claimed by other priorities"),
+    "optimism": (float, -0.01, 0.01, 0.0, "bias of its battlefield forecast, share/week"),
+    "resolve": (float, 0.0, 1.0, 0.0, "territory share it refuses to concede"),
+    "troops_per_capability": (float, 0.0, 10000.0, 500.0, "thousand troops per capability"),
+    "pledge": (float, 0.0, 1.0, 0.0, "weekly aid pledged to the defender at week 0"),
+}
+EVENT_KINDS = ("action", "pause_deliveries")
+
+
+@dataclass(frozen=True, slots=True)
+class ActorSpec:
+    name: str
+    bloc: str
+    tags: frozenset[str]
+    goals: MappingProxyType
+    capability: float
+    morale: float
+    risk_tolerance: float
+    domestic_pressure: float
+    commitment: float
+    distraction: float
+    optimism: float
+    resolve: float
+    troops_per_capability: float
+    pledge: float
+    sanctions: MappingProxyType  # target -> sanction stance at week 0
+
+
+@dataclass(frozen=True, slots=True)
+class AllianceSpec:
+    name: str
+    members: tuple[str, ...]
+    cohesion: float
+    consensus: float
+    aid: bool
+    sanctions: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    week: int
+    kind: str
+    actor: str
+    action: str = ""
+    target: str = ""
+    weeks: int = 0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything one run needs besides its seed."""
+
+    name: str
+    description: str
+    source: str
+    parameters: Parameters
+    actors: tuple[ActorSpec, ...]
+    alliances: tuple[AllianceSpec, ...]
+    hostility: MappingProxyType  # (from, to) -> initial hostility
+    attacker: str
+    defender: str
+    territory: float
+    momentum: float
+    siege: float
+    initial_rung: int
+    dossier_tension: float
+    inspections_blocked: bool
+    clash_alliance: str
+    clash_adversary: str
+    events: tuple[EventSpec, ...]
+    catalogue: Catalogue = field(repr=False)
+
+    def actor(self, name: str) -> ActorSpec:
+        return next(a for a in self.actors if a.name == name)
+
+
+def shipped_scenarios() -> dict[str, str]:
+    """Names of the shipped scenarios with their one-line descriptions."""
+    out = {}
+    for path in sorted(SCENARIO_DIR.glob("*.toml")):
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        out[path.stem] = str(raw.get("scenario", {}).get("description", ""))
+    return out
+
+
+def resolve_scenario_path(name_or_path: str | Path) -> Path:
+    """A shipped scenario name or a path to a scenario file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        if not candidate.is_file():
+            raise ConfigError(str(candidate), "", "scenario file not found")
+        return candidate
+    shipped = SCENARIO_DIR / f"{name_or_path}.toml"
+    if not shipped.is_file():
+        names = ", ".join(shipped_scenarios())
+        raise ConfigError("--scenario", str(name_or_path),
+                          f"unknown scenario (shipped: {names}; or give a .toml path)")
+    return shipped
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load and validate a scenario (cached per file version: scenarios are immutable)."""
+    path = resolve_scenario_path(name_or_path)
+    return _load_cached(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _load_cached(source: str, _mtime_ns: int) -> Scenario:
+    path = Path(source)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "", f"malformed TOML ({exc})") from None
+    return _build(raw, source, path.parent)
+
+
+def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
+    only(raw, {"scenario", "parameters", "actors", "alliances", "war", "hostility",
+                "dossier", "outcome", "events"}, source, "")
+    meta = table(raw, "scenario", source)
+    only(meta, {"name", "description", "catalogue", "initial_rung"}, source, "scenario.")
+    name = text(meta, "name", source, "scenario.")
+    params = Parameters().with_overrides(table(raw, "parameters", source, required=False),
+                                         source, prefix="parameters.")
+    actors = tuple(_actor(n, spec, source) for n, spec in table(raw, "actors", source).items())
+    if len(actors) < 2:
+        raise ConfigError(source, "actors", "needs at least two actors")
+    names = {a.name for a in actors}
+
+    def known(value: Any, key: str) -> str:
+        if value not in names:
+            raise ConfigError(source, key, f"unknown actor {value!r}")
+        return value
+
+    for a in actors:
+        for target in a.sanctions:
+            known(target, f"actors.{a.name}.sanctions.{target}")
+    war = table(raw, "war", source)
+    only(war, {"attacker", "defender", "territory", "momentum", "siege"}, source, "war.")
+    attacker = known(war.get("attacker"), "war.attacker")
+    defender = known(war.get("defender"), "war.defender")
+    if attacker == defender:
+        raise ConfigError(source, "war.defender", "must differ from war.attacker")
+    alliances = tuple(_alliance(n, spec, source, known)
+                      for n, spec in table(raw, "alliances", source, required=False).items())
+    actors = _with_derived_tags(actors, attacker, defender, alliances)
+    hostility = {}
+    for frm, row in table(raw, "hostility", source, required=False).items():
+        known(frm, f"hostility.{frm}")
+        if not isinstance(row, dict):
+            raise ConfigError(source, f"hostility.{frm}", "must be a table of actor = value")
+        for to, value in row.items():
+            known(to, f"hostility.{frm}.{to}")
+            hostility[(frm, to)] = number(value, source, f"hostility.{frm}.{to}", 0.0, 1.0)
+    dossier = table(raw, "dossier", source, required=False)
+    only(dossier, {"tension", "inspections_blocked"}, source, "dossier.")
+    outcome = table(raw, "outcome", source, required=False)
+    only(outcome, {"clash_alliance", "clash_adversary"}, source, "outcome.")
+    alliance_names = {a.name for a in alliances}
+    clash_alliance = outcome.get("clash_alliance", "")
+    if clash_alliance and clash_alliance not in alliance_names:
+        raise ConfigError(source, "outcome.clash_alliance", f"unknown alliance {clash_alliance!r}")
+    clash_adversary = outcome.get("clash_adversary", "")
+    if clash_adversary:
+        known(clash_adversary, "outcome.clash_adversary")
+    catalogue_path = meta.get("catalogue", "")
+    catalogue_file = (folder / catalogue_path) if catalogue_path else DEFAULT_CATALOGUE
+    catalogue = load_catalogue(catalogue_file)
+    _check_catalogue_names(catalogue, actors, str(catalogue_file))
+    for a in actors:
+        for tag in sorted(a.tags - catalogue.tags - {a.name}):
+            raise ConfigError(source, f"actors.{a.name}.tags",
+                              f"unknown tag {tag!r} (the catalogue's tags: "
+                              f"{', '.join(sorted(catalogue.tags))})")
+    events = tuple(_event(i, spec, source, known, catalogue)
+                   for i, spec in enumerate(raw.get("events", [])))
+    return Scenario(
+        name=name,
+        description=text(meta, "description", source, "scenario."),
+        source=source,
+        parameters=params,
+        actors=actors,
+        alliances=alliances,
+        hostility=MappingProxyType(hostility),
+        attacker=attacker,
+        defender=defender,
+        territory=number(war.get("territory", 0.0), source, "war.territory", 0.0, 1.0),
+        momentum=number(war.get("momentum", 0.0), source, "war.momentum", -0.05, 0.05),
+        siege=number(war.get("siege", 0.0), source, "war.siege", 0.0, 1.0),
+        initial_rung=int(number(meta.get("initial_rung", 12), source, "scenario.initial_rung",
+                              0, 44, whole=True)),
+        dossier_tension=number(dossier.get("tension", 0.0), source, "dossier.tension", 0.0, 1.0),
+        inspections_blocked=flag(dossier.get("inspections_blocked", False), source,
+                                  "dossier.inspections_blocked"),
+        clash_alliance=clash_alliance,
+        clash_adversary=clash_adversary,
+        events=events,
+        catalogue=catalogue,
+    )
+
+
+def _actor(name: str, spec: Any, source: str) -> ActorSpec:
+    key = f"actors.{name}"
+    if not isinstance(spec, dict):
+        raise ConfigError(source, key, "must be a table")
+    only(spec, {"bloc", "tags", "goals", "sanctions", *ACTOR_FIELDS}, source, f"{key}.")
+    bloc = text(spec, "bloc", source, f"{key}.")
+    tags = names(spec.get("tags", []), source, f"{key}.tags")
+    goals = spec.get("goals", {})
+    if not isinstance(goals, dict):
+        raise ConfigError(source, f"{key}.goals", "must be a table of motive = weight")
+    for motive, weight in goals.items():
+        if motive not in MOTIVES:
+            raise ConfigError(source, f"{key}.goals.{motive}",
+                              f"unknown motive (one of {', '.join(MOTIVES)})")
+        number(weight, source, f"{key}.goals.{motive}", 0.0, 5.0)
+    sanctions = spec.get("sanctions", {})
+    if not isinstance(sanctions, dict):
+        raise ConfigError(source, f"{key}.sanctions", "must be a table of actor = stance")
+    for target, stance in sanctions.items():
+        number(stance, source, f"{key}.sanctions.{target}", 0.0, 1.0)
+    values = {f: number(spec.get(f, default), source, f"{key}.{f}", low, high)
+              for f, (_, low, high, default, _m) in ACTOR_FIELDS.items()}
+    return ActorSpec(name=name, bloc=bloc, tags=frozenset(tags),
+                     goals=MappingProxyType({m: float(goals.get(m, 1.0)) for m in MOTIVES}),
+                     sanctions=MappingProxyType({t: float(v) for t, v in sanctions.items()}),
+                     **values)
+
+
+def _alliance(name: str, spec: Any, source: str, known) -> AllianceSpec:
+    key = f"alliances.{name}"
+    if not isinstance(spec, dict):
+        raise ConfigError(source, key, "must be a table")
+    only(spec, {"members", "cohesion", "consensus", "aid", "sanctions"}, source, f"{key}.")
+    members = spec.get("members")
+    if not isinstance(members, list) or not members:
+        raise ConfigError(source, f"{key}.members", "must be a non-empty list of actors")
+    return AllianceSpec(
+        name=name,
+        members=tuple(known(m, f"{key}.members") for m in members),
+        cohesion=number(spec.get("cohesion", 0.7), source, f"{key}.cohesion", 0.0, 1.0),
+        consensus=number(spec.get("consensus", 0.5), source, f"{key}.consensus", 0.0, 1.0),
+        aid=flag(spec.get("aid", False), source, f"{key}.aid"),
+        sanctions=flag(spec.get("sanctions", False), source, f"{key}.sanctions"),
+    )
+
+
+def _event(index: int, spec: Any, source: str, known, catalogue) -> EventSpec:
+    key = f"events[{index}]"
+    if not isinstance(spec, dict):
+        raise ConfigError(source, key, "must be a table")
+    only(spec, {"week", "kind", "actor", "action", "target", "weeks"}, source, f"{key}.")
+    kind = spec.get("kind")
+    if kind not in EVENT_KINDS:
+        raise ConfigError(source, f"{key}.kind", f"{kind!r} is not one of {EVENT_KINDS}")
+    actor = known(spec.get("actor"), f"{key}.actor")
+    action = spec.get("action", "")
+    target = spec.get("target", "")
+    if kind == "action":
+        if catalogue.get(action) is None:
+            raise ConfigError(source, f"{key}.action", f"unknown action {action!r}")
+        if target:
+            known(target, f"{key}.target")
+    return EventSpec(
+        week=int(number(spec.get("week"), source, f"{key}.week", 0, 10000, whole=True)),
+        kind=kind, actor=actor, action=action, target=target,
+        weeks=int(number(spec.get("weeks", 0), source, f"{key}.weeks", 0, 10000, whole=True)),
+    )
+
+
+def _with_derived_tags(actors, attacker, defender, alliances) -> tuple[ActorSpec, ...]:
+    """Tags implied by the scenario's structure, so catalogue filters can use them."""
+    members = {m for a in alliances for m in a.members}
+    out = []
+    for a in actors:
+        extra = {a.name}
+        if a.name in (attacker, defender):
+            extra |= {"belligerent", "attacker" if a.name == attacker else "defender"}
+        if a.name in members:
+            extra.add("alliance_member")
+        out.append(replace(a, tags=a.tags | extra))
+    return tuple(out)
+
+
+def _check_catalogue_names(catalogue: Catalogue, actors, source: str) -> None:
+    """Every name a catalogue uses must be one of its tags or one of the scenario's actors."""
+    tags = {"any"} | catalogue.tags | {a.name for a in actors}
+    for action in catalogue:
+        for field_name in ("by", "target_tags"):
+            for name in getattr(action, field_name):
+                if name not in tags:
+                    raise ConfigError(source, f"actions.{action.name}.{field_name}",
+                                      f"unknown actor or tag {name!r}")
+
+

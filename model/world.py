@@ -1,0 +1,143 @@
+"""The two shared arenas of the war: the front line and the talks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Front:
+    """Territory, momentum and siege between the attacker and the defender.
+
+    ``territory`` is the share of the defender's pre-war territory that the
+    attacker holds; positive movement is attacker gain.
+    """
+
+    territory: float
+    momentum: float
+    siege: float
+    initial_territory: float = field(init=False)
+    change: float = 0.0
+    intensity: float = 0.0
+    # Efforts declared by this week's actions, reset every week.
+    attack: list[float] = field(default_factory=lambda: [0.0, 0.0])  # attacker, defender
+    defence: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    combat: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.initial_territory = self.territory
+
+    def new_week(self) -> None:
+        self.attack = [0.0, 0.0]
+        self.defence = [0.0, 0.0]
+        self.combat = 0.0
+
+    def resolve(self, power: tuple[float, float], params, truce: bool, noise: float
+                ) -> tuple[float, float]:
+        """Move the front for one week; returns each side's share of the damage dealt.
+
+        ``power`` is each side's capability times morale. A side's push is its
+        attacking power against the other's power in defence (Lanchester-like
+        ratio), so momentum and sieges compound while aid and defence blunt them.
+        """
+        att_a = power[0] * (0.2 + self.attack[0] + 0.5 * self.siege)
+        att_d = power[1] * (0.2 + self.attack[1])
+        def_a = power[0] * params.defence_advantage * (1.0 + self.defence[0])
+        def_d = power[1] * params.defence_advantage * (1.0 + self.defence[1])
+        if truce:
+            push = 0.0
+            self.momentum *= 0.5
+            self.change = 0.0
+            self.intensity = 0.05
+        else:
+            push = params.front_speed * (att_a / (att_a + def_d) - att_d / (att_d + def_a))
+            rho = params.momentum_persistence
+            self.momentum = rho * self.momentum + (1.0 - rho) * push
+            before = self.territory
+            self.territory = min(1.0, max(0.0, before + self.momentum + noise))
+            self.change = self.territory - before
+            self.intensity = min(1.0, 0.15 + 0.35 * self.combat)
+        self.siege = min(1.0, max(0.0, self.siege * 0.98))
+        # Losses follow the fighting: a side is hurt by the enemy's attacks, and by
+        # the enemy's defence in proportion to how much of the attacking it does.
+        attacking_a = att_a / (att_a + att_d)
+        hurt_a = att_d + def_d * attacking_a
+        hurt_d = att_a + def_a * (1.0 - attacking_a)
+        total = hurt_a + hurt_d
+        return hurt_d / total, hurt_a / total
+
+
+@dataclass(slots=True)
+class Talks:
+    """The direct channel, truce proposals, the truce itself and the settlement.
+
+    States: "war" (no proposal), "proposed" (a truce on the table), "truce".
+    A settlement is agreed inside a truce once negotiation progress reaches 1.
+    """
+
+    channel_open: bool
+    state: str = "war"
+    accepted: set[str] = field(default_factory=set)
+    proposal_age: int = 0
+    progress: float = 0.0
+    settled: bool = False
+    terms: float = float("nan")
+    truce_weeks: int = 0
+    settled_weeks: int = 0
+    truces: int = 0
+    collapses: int = 0
+
+    @property
+    def truce_active(self) -> bool:
+        return self.state == "truce"
+
+    def propose(self, proposer: str, belligerents: tuple[str, str]) -> None:
+        if self.state != "war":
+            return
+        self.state = "proposed"
+        self.proposal_age = 0
+        self.accepted = {proposer} & set(belligerents)
+
+    def accept(self, who: str, belligerents: tuple[str, str]) -> None:
+        if self.state != "proposed":
+            return
+        self.accepted.add(who)
+        if self.accepted >= set(belligerents):
+            self.state = "truce"
+            self.truce_weeks = 0
+            self.progress = 0.0
+            self.truces += 1
+
+    def reject(self) -> None:
+        if self.state == "proposed":
+            self.state = "war"
+
+    def negotiate(self, appeal: float, rate: float, territory: float) -> None:
+        """One round: progress grows with the overlap of positions (``appeal`` > 0)."""
+        if self.state != "truce" or self.settled:
+            return
+        self.progress = min(1.0, self.progress + rate * max(0.0, appeal))
+        if self.progress >= 1.0:
+            self.settled = True
+            self.settled_weeks = 0
+            self.terms = territory
+
+    def violate(self) -> None:
+        """A kinetic act between the belligerents ends any truce and settlement."""
+        if self.state == "truce":
+            self.collapses += 1
+        self.state = "war"
+        self.settled = False
+        self.progress = 0.0
+        self.truce_weeks = 0
+        self.settled_weeks = 0
+
+    def end_week(self, proposal_weeks: int) -> None:
+        if self.state == "proposed":
+            self.proposal_age += 1
+            if self.proposal_age >= proposal_weeks:
+                self.state = "war"
+        elif self.state == "truce":
+            self.truce_weeks += 1
+            if self.settled:
+                self.settled_weeks += 1

@@ -58,24 +58,27 @@ class AllianceAgent(mesa.Agent):
             m.deliver_aid(self.aid_flow)
         if self.sanctions:
             self._decide_sanctions()
-        pledges = [member.pledge for member in members]
-        mean_pledge = sum(pledges) / n
-        divergence = (sum((x - mean_pledge) ** 2 for x in pledges) / n) ** 0.5
-        strain = (sum(member.pressure for member in members) / n
-                  + p.competing_priorities * self.mean_distraction + divergence)
+        pledge_sum = pledge_squares = pressure_sum = 0.0
+        for member in members:
+            pledge_sum += member.pledge
+            pledge_squares += member.pledge * member.pledge
+            pressure_sum += member.pressure
+        mean_pledge = pledge_sum / n
+        divergence = max(0.0, pledge_squares / n - mean_pledge * mean_pledge) ** 0.5
+        strain = (pressure_sum / n + p.competing_priorities * self.mean_distraction
+                  + divergence)
         cohesion = (self.cohesion + p.cohesion_recovery * (self.baseline_cohesion - self.cohesion)
                     - p.cohesion_erosion * strain + self.cohesion_shock)
         self.cohesion = 0.0 if cohesion < 0.0 else 1.0 if cohesion > 1.0 else cohesion
         self.cohesion_shock = 0.0
 
     def _decide_sanctions(self) -> None:
-        targets = {t for member in self.members for t in member.sanction_stance}
-        for target in targets:
-            stance = (sum(member.sanction_stance.get(target, 0.0) for member in self.members)
-                      / len(self.members))
-            level = self.sanction_level.get(target, 0.0)
+        """Move each sanctions level toward the members' mean stance, if cohesion allows."""
+        n = len(self.members)
+        levels = self.sanction_level
+        for target, level in levels.items():
+            stance = sum(member.sanction_stance.get(target, 0.0) for member in self.members) / n
             if self.cohesion >= self.consensus:
-                level += 0.2 * (stance - level)
+                levels[target] = level + 0.2 * (stance - level)
             elif self.cohesion < 0.5 * self.consensus:
-                level *= 0.97
-            self.sanction_level[target] = level
+                levels[target] = level * 0.97

@@ -24,6 +24,11 @@ EFFECTS = ("hostility", "enemy_hostility", "tension", "target_capability", "targ
            "target_economy", "target_pressure", "target_cohesion", "target_relief",
            "self_capability", "self_pressure", "aid", "sanctions", "offensive", "defence",
            "siege", "dossier", "cohesion", "dialogue", "intel")
+# Effects that act on the target, so an action without one cannot carry them.
+TARGET_EFFECTS = frozenset({"hostility", "enemy_hostility", "target_capability", "target_morale",
+                            "target_economy", "target_pressure", "target_cohesion",
+                            "target_relief", "aid", "sanctions", "offensive", "cohesion",
+                            "dialogue"})
 PROCEDURES = ("open_channel", "cut_channel", "propose_truce", "accept_truce", "reject_truce",
               "negotiate", "allow_inspections", "nuclear_use")
 RIVERA_SCORES = (-2, 0, 4, 12, 28, 60)
@@ -119,6 +124,10 @@ def _parse_action(name: str, spec: Any, source: str) -> Action:
         raise ConfigError(source, f"{key}.score",
                           f"must be one of the Rivera et al. class scores {RIVERA_SCORES}")
     effects = _weights(spec.get("effects", {}), EFFECTS, -1.0, 1.0, source, f"{key}.effects")
+    if spec["against"] == "none":
+        for effect in sorted(TARGET_EFFECTS & set(effects)):
+            raise ConfigError(source, f"{key}.effects.{effect}",
+                              "acts on a target, but the action has against = \"none\"")
     return Action(
         name=name,
         instrument=instrument,

@@ -85,71 +85,65 @@ def may_take(action: Action, actor: Actor) -> bool:
     return "any" in action.by or bool(actor.tags & set(action.by))
 
 
-class Menu:
-    """The options open to one actor, as arrays, and the logit choice among them.
+class MenuTemplate:
+    """The static part of an actor's menu: options as arrays, built once and shared.
 
     All utilities are kept divided by the temperature, so a draw is just
     ``exp(u - max(u))``. One matrix product gives every option's utility: its
     columns are the weekly weights (COLUMNS), then one-hot blocks that pick the
-    hostility toward, and the need of, each option's target.
+    hostility toward, and the need of, each option's target. Options refer to
+    targets by index, so runs of the same scenario and parameters share it.
     """
 
     def __init__(self, actor: Actor, states: Sequence[Actor], catalogue: Sequence[Action],
                  belligerents: tuple[str, str], params: Parameters) -> None:
-        self.options: list[tuple[Action, Actor | None]] = [
-            (action, target)
-            for action in catalogue if may_take(action, actor)
-            for target in targets_for(action, actor, states, belligerents)
-        ]
+        options = [(action, target)
+                   for action in catalogue if may_take(action, actor)
+                   for target in targets_for(action, actor, states, belligerents)]
+        self.options: list[tuple[Action, int | None]] = [
+            (a, None if t is None else t.index) for a, t in options]
         self.params = params
         n_states = len(states)
         goals = actor.goals
         rows = []
-        for action, _target in self.options:
+        for action, _target in options:
             hybrid = params.hybrid_intensity if action.hybrid else 1.0
             rows.append([action.motives.get(m, 0.0) * hybrid for m in MOTIVES]
                         + [action.cost, action.score])
-        table = np.array(rows, dtype=float).reshape(len(self.options), len(COLUMNS))
+        table = np.array(rows, dtype=float).reshape(len(options), len(COLUMNS))
         m = {name: table[:, i] for i, name in enumerate(COLUMNS)}
         with_hostility = goals["coerce"] * m["coerce"] - goals["peace"] * m["peace"]
         with_need = actor.commitment * (goals["support"] * m["support"]
                                         - goals["restraint"] * m["restraint"])
         # Column n_states of each one-hot block is "no target": hostility and need are 0.
-        one_hot = np.zeros((len(self.options), n_states + 1))
-        for k, (_, target) in enumerate(self.options):
+        one_hot = np.zeros((len(options), n_states + 1))
+        for k, (_, target) in enumerate(options):
             one_hot[k, n_states if target is None else target.index] = 1.0
         self.matrix = np.hstack([table, one_hot * with_hostility[:, None],
                                  one_hot * with_need[:, None]]) / params.temperature
-        self._inputs = np.zeros(self.matrix.shape[1])
-        self._split = (len(COLUMNS), len(COLUMNS) + n_states + 1)
-        self.rung = np.array([a.rung for a, _ in self.options])
-        self.max_rung = int(self.rung.max())
+        self.split = (len(COLUMNS), len(COLUMNS) + n_states + 1)
+        self.rung = np.array([a.rung for a, _ in options])
         self.required = np.array(
-            [sum(CONDITION_BIT[c] for c in a.requires) for a, _ in self.options], dtype=np.int64)
+            [sum(CONDITION_BIT[c] for c in a.requires) for a, _ in options], dtype=np.int64)
         self.breaks_truce = np.array(
             [a.kinetic and t is not None and actor.name in belligerents
-             and t.name in belligerents for a, t in self.options])
+             and t.name in belligerents for a, t in options])
         # Nested choice (action, then target): an action's options share its weight,
         # so an action with four possible targets is not four times as likely.
-        per_action = Counter(a.name for a, _ in self.options)
-        self.size_correction = -np.log([per_action[a.name] for a, _ in self.options])
-        self._penalties: dict[tuple[int, int, bool, bool], np.ndarray] = {}
-        # Habituation: each use of an action lowers its appeal by repetition_cost,
-        # a memory that halves every HABIT_HALF_LIFE weeks (diminishing returns).
-        self.habit = np.zeros(len(self.options))
-        self._habit_keep = 0.5 ** (1 / HABIT_HALF_LIFE)
-        self._habit_step = params.repetition_cost / params.temperature
+        per_action = Counter(a.name for a, _ in options)
+        self.size_correction = -np.log([per_action[a.name] for a, _ in options])
         # Options are built action by action, so each action's options are contiguous.
-        self._action_slice: dict[str, slice] = {}
-        for k, (action, _) in enumerate(self.options):
-            start = self._action_slice.get(action.name, slice(k, k)).start
-            self._action_slice[action.name] = slice(start, k + 1)
+        self.action_slice: dict[str, slice] = {}
+        for k, (action, _) in enumerate(options):
+            start = self.action_slice.get(action.name, slice(k, k)).start
+            self.action_slice[action.name] = slice(start, k + 1)
+        self._penalties: dict[tuple[int, int, bool, bool], np.ndarray] = {}
 
     def penalty(self, conditions: int, next_threshold: int, tension_ok: bool,
                 truce_active: bool) -> np.ndarray:
         """-inf for infeasible options, minus the threshold hurdle and truce-breaking cost.
 
-        Cached: within a run the key takes only a handful of values.
+        Cached (and read-only, since runs share it): the key takes a handful of values.
         """
         key = (conditions, next_threshold, tension_ok, truce_active)
         cached = self._penalties.get(key)
@@ -168,8 +162,28 @@ class Menu:
         penalty /= p.temperature
         penalty += self.size_correction
         penalty[~feasible] = -np.inf
+        penalty.flags.writeable = False
         self._penalties[key] = penalty
         return penalty
+
+
+class Menu:
+    """One actor's options in one run: the shared template plus its own habituation."""
+
+    def __init__(self, template: MenuTemplate, states: Sequence[Actor]) -> None:
+        self.template = template
+        self.options: list[tuple[Action, Actor | None]] = [
+            (action, None if index is None else states[index])
+            for action, index in template.options]
+        self.matrix = template.matrix
+        self.penalty = template.penalty
+        self._split = template.split
+        self._inputs = np.zeros(template.matrix.shape[1])
+        # Habituation: each use of an action lowers its appeal by repetition_cost,
+        # a memory that halves every HABIT_HALF_LIFE weeks (diminishing returns).
+        self.habit = np.zeros(len(self.options))
+        self._habit_keep = 0.5 ** (1 / HABIT_HALF_LIFE)
+        self._habit_step = template.params.repetition_cost / template.params.temperature
 
     def utility(self, weights: np.ndarray, hostility_row: np.ndarray, need: np.ndarray,
                 penalty: np.ndarray) -> np.ndarray:
@@ -179,7 +193,7 @@ class Menu:
         inputs[:a] = weights
         inputs[a:b] = hostility_row
         inputs[b:] = need
-        utility = self.matrix @ inputs
+        utility = self.matrix.dot(inputs)  # .dot: less dispatch overhead than @ here
         utility += penalty
         utility -= self.habit
         return utility
@@ -187,7 +201,7 @@ class Menu:
     def remember(self, action: Action) -> None:
         """Record this week's choice for habituation."""
         self.habit *= self._habit_keep
-        self.habit[self._action_slice[action.name]] += self._habit_step
+        self.habit[self.template.action_slice[action.name]] += self._habit_step
 
     @staticmethod
     def probabilities(utility: np.ndarray) -> np.ndarray:
@@ -202,6 +216,24 @@ class Menu:
         """
         utility -= utility.max()
         np.exp(utility, out=utility)
-        utility.cumsum(out=utility)
+        np.add.accumulate(utility, out=utility)  # a cumulative sum, cheaper than .cumsum
         k = int(utility.searchsorted(u01 * utility[-1], side="right"))
         return self.options[min(k, len(self.options) - 1)]
+
+
+_TEMPLATES: dict[tuple, tuple[object, MenuTemplate]] = {}
+_TEMPLATE_LIMIT = 2048
+
+
+def build_menu(actor: Actor, states: Sequence[Actor], catalogue: Sequence[Action],
+               belligerents: tuple[str, str], params: Parameters, scenario: object) -> Menu:
+    """A fresh menu, built on a template cached per (scenario, actor, parameters)."""
+    key = (id(scenario), actor.name, params)
+    cached = _TEMPLATES.get(key)
+    if cached is None or cached[0] is not scenario:
+        if len(_TEMPLATES) >= _TEMPLATE_LIMIT:
+            _TEMPLATES.clear()
+        # The scenario is kept with its template so that its id cannot be reused.
+        cached = (scenario, MenuTemplate(actor, states, catalogue, belligerents, params))
+        _TEMPLATES[key] = cached
+    return Menu(cached[1], states)

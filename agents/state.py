@@ -27,6 +27,7 @@ class StateAgent(mesa.Agent):
         self.index = index
         self.bloc = spec.bloc
         self.tags = spec.tags
+        self.is_belligerent = "belligerent" in spec.tags
         self.goals = dict(spec.goals)
         self.risk_tolerance = spec.risk_tolerance
         self.commitment = spec.commitment
@@ -58,10 +59,6 @@ class StateAgent(mesa.Agent):
         self.last_target = ""
         self.menu: Menu | None = None
         self._weights = np.zeros(len(COLUMNS))
-
-    @property
-    def is_belligerent(self) -> bool:
-        return "belligerent" in self.tags
 
     @property
     def collapsed(self) -> bool:

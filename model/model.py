@@ -16,9 +16,10 @@ import numpy as np
 
 from agents.alliance import AllianceAgent
 from agents.catalogue import INSTRUMENTS, Action
-from agents.choice import CONDITION_BIT, Menu, is_ally, is_enemy
+from agents.choice import CONDITION_BIT, build_menu, is_ally, is_enemy
 from agents.state import StateAgent
 from model.collector import ScalarCollector
+from model.effects import HANDLERS as EFFECTS
 from model.ladder import Ladder
 from model.outcomes import Verdict, judge
 from model.scenario import Scenario, load_scenario
@@ -65,7 +66,7 @@ class EscalationModel(mesa.Model):
 
         names = (spec.attacker, spec.defender)
         for state, actor in zip(self.states, spec.actors, strict=True):
-            state.menu = Menu(state, self.states, spec.catalogue, names, self.p)
+            state.menu = build_menu(state, self.states, spec.catalogue, names, self.p, spec)
             state.pledge = actor.pledge
             state.sanction_stance = dict(actor.sanctions)
         self.defender.optimism = -self.defender.optimism  # its bias is against attacker gains
@@ -84,10 +85,12 @@ class EscalationModel(mesa.Model):
         for (frm, to), value in spec.hostility.items():
             self.hostility[self.by_name[frm].index, self.by_name[to].index] = value
         self.baseline_hostility = self.hostility.copy()
+        self._grievance = self.p.hostility_decay * self.baseline_hostility  # Richardson's g
         # Bloc tension is read off the cross-bloc dyads other than the war itself.
         war_dyad = {self.attacker, self.defender}
-        self._cross_bloc = np.array([[is_enemy(a, b) and {a, b} != war_dyad
-                                      for b in self.states] for a in self.states])
+        cross_bloc = np.array([[is_enemy(a, b) and {a, b} != war_dyad for b in self.states]
+                               + [False] for a in self.states], dtype=float)
+        self._tension_weights = cross_bloc / max(1.0, cross_bloc.sum())  # mean as one dot
         self.need = np.zeros(n + 1)
 
         self.front = Front(spec.territory, spec.momentum, spec.siege)
@@ -183,28 +186,24 @@ class EscalationModel(mesa.Model):
     # ------------------------------------------------------------------ the world responds
     def execute(self, actor: StateAgent, action: Action, target: StateAgent | None) -> None:
         """Carry out one action: its effects, attribution, procedures and bookkeeping."""
-        e = action.effects
         seen = self._perceived_author(actor, target) if action.covert else actor
         self.week_score += action.score
-        self.week_rung = max(self.week_rung, action.rung)
+        if action.rung > self.week_rung:
+            self.week_rung = action.rung
         self.week_counts[action.instrument] += 1
         self.total_counts[action.instrument] += 1
         self.ladder.record(action.rung, self.steps)
         actor.cost_week += action.cost
         actor.last_action = action.name
         actor.last_target = target.name if target else ""
-        self.heat += e.get("tension", 0.0)
-        self.dossier_tension = min(1.0, max(0.0, self.dossier_tension + e.get("dossier", 0.0)))
-        actor.capability += e.get("self_capability", 0.0) * actor.initial_capability
-        actor.pressure = _clip(actor.pressure + e.get("self_pressure", 0.0))
-        if "intel" in e:
-            actor.belief_bias *= 1.0 - e["intel"]
-        if target is not None:
-            self._affect_target(actor, action, target, seen)
+        for key, value in action.effects.items():
+            EFFECTS[key](self, actor, target, seen, value)
+        if target is not None and action.score > 0:
+            target.threat_memory += action.score * THREAT_PER_SCORE
         if action.procedure:
             self._procedure(action.procedure, actor, target)
         if action.kinetic and target is not None:
-            self._check_kinetic(actor, target)
+            self._check_kinetic(actor, target, action)
         if self.record_actions:
             self.datacollector.add_table_row("actions", {
                 "step": self.steps, "actor": actor.name, "action": action.name,
@@ -213,57 +212,7 @@ class EscalationModel(mesa.Model):
                 "attributed_to": seen.name if seen else "",
             })
 
-    def _affect_target(self, actor: StateAgent, action: Action, target: StateAgent,
-                       seen: StateAgent | None) -> None:
-        p = self.p
-        e = action.effects
-        t = target.index
-        hostility = e.get("hostility", 0.0)
-        if hostility and seen is not None:
-            self.hostility[t, seen.index] = _clip(self.hostility[t, seen.index]
-                                                  + p.reactivity * hostility)
-        if action.score > 0:
-            target.threat_memory += action.score * THREAT_PER_SCORE
-        if "enemy_hostility" in e:
-            for other in self.states:
-                if other is not target and other.is_belligerent and target.is_belligerent:
-                    self.hostility[other.index, actor.index] = _clip(
-                        self.hostility[other.index, actor.index]
-                        + p.reactivity * e["enemy_hostility"])
-        if target.initial_capability > 0:
-            target.capability = max(0.0, target.capability * (1.0 + e.get("target_capability", 0)))
-        target.morale = _clip(target.morale + e.get("target_morale", 0.0))
-        target.cost_week += e.get("target_economy", 0.0)
-        target.pressure = _clip(target.pressure + e.get("target_pressure", 0.0))
-        target.weariness = _clip(target.weariness - e.get("target_relief", 0.0))
-        if "target_cohesion" in e:
-            for alliance in self.alliances:
-                if target in alliance.members:
-                    alliance.cohesion_shock += e["target_cohesion"]
-        if "cohesion" in e:
-            for alliance in self.alliances:
-                if target in alliance.members and actor in alliance.members:
-                    alliance.cohesion_shock += e["cohesion"]
-        if "aid" in e:
-            self._aid(actor, target, e["aid"])
-        if "sanctions" in e:
-            stance = actor.sanction_stance.get(target.name, 0.0) + e["sanctions"]
-            actor.sanction_stance[target.name] = _clip(stance)
-        if "dialogue" in e:
-            for side in (actor, target):
-                if side.is_belligerent:
-                    side.belief_bias *= 1.0 - p.dialogue_convergence * e["dialogue"]
-        if target in self.belligerents and actor in self.belligerents:
-            side = 0 if actor is self.attacker else 1
-            self.front.attack[side] += e.get("offensive", 0.0)
-            if action.kinetic:
-                self.front.combat += action.score / 28.0
-        if actor in self.belligerents:
-            self.front.defence[0 if actor is self.attacker else 1] += e.get("defence", 0.0)
-        if actor is self.attacker:
-            self.front.siege = _clip(self.front.siege + e.get("siege", 0.0))
-
-    def _aid(self, actor: StateAgent, target: StateAgent, amount: float) -> None:
+    def give_aid(self, actor: StateAgent, target: StateAgent, amount: float) -> None:
         """Aid to the defender goes through the aid alliance; other aid arrives directly."""
         if target is self.defender and actor in self._aid_givers:
             actor.pledge = _clip(actor.pledge + amount)
@@ -307,9 +256,10 @@ class EscalationModel(mesa.Model):
         elif procedure == "nuclear_use":
             self.nuclear_used = True
 
-    def _check_kinetic(self, actor: StateAgent, target: StateAgent) -> None:
-        """A kinetic act may break a truce or be the direct clash that escalates the war."""
+    def _check_kinetic(self, actor: StateAgent, target: StateAgent, action: Action) -> None:
+        """A kinetic act feeds the fighting, may break a truce, or is a direct clash."""
         if actor in self.belligerents and target in self.belligerents:
+            self.front.combat += action.score / 28.0
             if self.talks.state == "truce":
                 self.talks.violate()
             return
@@ -343,6 +293,8 @@ class EscalationModel(mesa.Model):
         intensity = self.front.intensity
         sanctions = self._sanction_levels()
         self.sanctions_on_attacker = min(1.0, sanctions.get(self.attacker.name, 0.0))
+        momentum = self.front.momentum
+        threat_keep = 1.0 - p.threat_decay
         for state in self.states:
             cost = state.cost_week + p.sanctions_cost * min(1.0, sanctions.get(state.name, 0.0))
             state.cost_total += cost
@@ -352,16 +304,17 @@ class EscalationModel(mesa.Model):
                 state.weariness = _clip(state.weariness + p.weariness_rate * burden
                                         - p.weariness_recovery * state.weariness
                                         * (1.0 - intensity))
-                sign = 1.0 if state is self.attacker else -1.0
-                support = 0.5 * self.aid_week if state is self.defender else 0.0
-                target = _clip(0.7 + 150.0 * sign * self.front.momentum
-                               - 0.4 * state.weariness + support, 0.05, 1.0)
+                if state is self.attacker:
+                    target = 0.7 + 150.0 * momentum - 0.4 * state.weariness
+                else:
+                    target = 0.7 - 150.0 * momentum - 0.4 * state.weariness + 0.5 * self.aid_week
+                target = _clip(target, 0.05, 1.0)
                 state.morale = _clip(state.morale + 0.05 * (target - state.morale))
             else:
                 state.pressure += 0.5 * cost
             state.pressure = _clip(state.pressure
                                    + 0.05 * (state.baseline_pressure - state.pressure))
-            state.threat_memory *= 1.0 - p.threat_decay
+            state.threat_memory *= threat_keep
             state.strike_memory *= 0.95
             state.loss = self._perceived_loss(state)
             state.threat = _clip(state.threat_memory + 0.5 * state.loss)
@@ -395,9 +348,9 @@ class EscalationModel(mesa.Model):
     def _update_relations(self) -> None:
         """Richardson: hostility decays toward the scenario's grievances; tension follows."""
         p = self.p
-        self.hostility += p.hostility_decay * (self.baseline_hostility - self.hostility)
-        n = len(self.states)
-        bloc_hostility = float(self.hostility[:, :n][self._cross_bloc].mean())
+        self.hostility *= 1.0 - p.hostility_decay
+        self.hostility += self._grievance
+        bloc_hostility = float(np.vdot(self.hostility, self._tension_weights))
         self.heat *= 1.0 - HEAT_DECAY
         coupling = p.dossier_coupling
         self.tension = _clip(bloc_hostility + self.heat

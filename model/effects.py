@@ -42,7 +42,9 @@ def tension(m, actor, target, seen, value) -> None:
 
 
 def dossier(m, actor, target, seen, value) -> None:
-    m.dossier_tension = _clip(m.dossier_tension + value)
+    """Tension over the nuclear dossier, in scenarios that have one."""
+    if m.has_dossier:
+        m.dossier_tension = _clip(m.dossier_tension + value)
 
 
 def target_capability(m, actor, target, seen, value) -> None:

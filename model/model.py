@@ -30,6 +30,7 @@ ACTION_COLUMNS = ("step", "actor", "action", "target", "instrument", "covert", "
 _BIT = CONDITION_BIT
 THREAT_PER_SCORE = 1 / 600  # threat perception added per escalation-score point received
 HEAT_DECAY = 0.5  # share of short-term tension ("heat") from incidents gone each week
+DOSSIER_SPILL = 0.25  # bloc tension added per unit of dossier tension at full coupling
 
 
 class EscalationModel(mesa.Model):
@@ -100,8 +101,10 @@ class EscalationModel(mesa.Model):
         self.trend_estimate = spec.momentum
         self.heat = 0.0
         self.tension = 0.0
-        self.dossier_tension = spec.dossier_tension
-        self.inspections_blocked = spec.inspections_blocked
+        # The second dossier (Iran's programme) exists only if a proliferator does.
+        self.has_dossier = any("proliferator" in s.tags for s in self.states)
+        self.dossier_tension = spec.dossier_tension if self.has_dossier else 0.0
+        self.inspections_blocked = spec.inspections_blocked and self.has_dossier
         self.nuclear_used = False
         self.direct_clash = False
         self.aid_week = 0.0
@@ -352,12 +355,14 @@ class EscalationModel(mesa.Model):
         self.hostility += self._grievance
         bloc_hostility = float(np.vdot(self.hostility, self._tension_weights))
         self.heat *= 1.0 - HEAT_DECAY
-        coupling = p.dossier_coupling
-        self.tension = _clip(bloc_hostility + self.heat
-                             + coupling * (self.dossier_tension - 0.5) * 0.5)
-        drift = 0.01 if self.inspections_blocked else -0.02
-        self.dossier_tension = _clip(self.dossier_tension + drift
-                                     + coupling * 0.05 * (self.tension - 0.5))
+        self.tension = _clip(bloc_hostility + self.heat)
+        if self.has_dossier:
+            # Coupled dossiers: each tension spills into the other (both ways).
+            coupling = p.dossier_coupling
+            self.tension = _clip(self.tension + coupling * DOSSIER_SPILL * self.dossier_tension)
+            drift = 0.01 if self.inspections_blocked else -0.02
+            self.dossier_tension = _clip(self.dossier_tension + drift
+                                         + coupling * 0.05 * (self.tension - 0.5))
 
     def _update_drives(self) -> None:
         """Beliefs, the bargaining range, and each state's drives for next week's choice."""

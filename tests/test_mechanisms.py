@@ -330,3 +330,14 @@ def test_untargeted_actions_apply_their_own_effects():
     capability = model.attacker.capability
     model.execute(model.attacker, _action(model, "mobilise"), None)
     assert model.attacker.capability > capability
+
+
+def test_dossier_coupling_has_no_effect_without_a_dossier():
+    """generic_crisis has no proliferator, so dossier_coupling is documented to do nothing."""
+    for seed in range(3):
+        runs = [run_to_end("generic_crisis", seed=seed, record_actions=True,
+                           dossier_coupling=c) for c in (0.0, 1.0)]
+        assert runs[0].summary() == runs[1].summary()
+        assert runs[0].datacollector.get_table_dataframe("actions").equals(
+            runs[1].datacollector.get_table_dataframe("actions"))
+        assert runs[0].dossier_tension == 0.0

@@ -5,7 +5,7 @@ Utility of option k for actor i (docs/ODD.md, "Choice"):
     U_k = sum_m  motive_m(k) * weight_m(i)            # goals x current drives
         + hostility[i, target_k] * (g_coerce*coerce_k - g_peace*peace_k)
         + need[target_k] * commitment_i * (g_support*support_k - g_restraint*restraint_k)
-        - cost_weight * cost_k * (1 + domestic_pressure_i)
+        - cost_weight * cost_k * (1 + pressure_i)          # current domestic pressure
         - escalation_aversion * (1 - risk_tolerance_i) * (1 + multilateral_pressure) * score_k/60
         - threshold_hurdle   if option k crosses a Kahn threshold not yet crossed
         - truce_violation_cost   if option k breaks a truce

@@ -125,7 +125,8 @@ def defence(m, actor, target, seen, value) -> None:
 
 
 def siege(m, actor, target, seen, value) -> None:
-    if actor is m.attacker:
+    """The attacker's siege of the defender: besieging raises it, consolidating lowers it."""
+    if actor in m.belligerents:
         m.front.siege = _clip(m.front.siege + value)
 
 

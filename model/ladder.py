@@ -9,7 +9,7 @@ THRESHOLDS: tuple[tuple[int, str], ...] = (
     (20, "no nuclear use"),
     (25, "central sanctuary"),
     (31, "central war"),
-    (37, "city targeting"),
+    (38, "city targeting"),
 )
 TOP_RUNG = 44
 

@@ -72,7 +72,7 @@ class EscalationModel(mesa.Model):
             state.sanction_stance = dict(actor.sanctions)
         self.defender.optimism = -self.defender.optimism  # its bias is against attacker gains
         self.defender.belief_bias = self.defender.optimism
-        for alliance in self.alliances:
+        for alliance in (a for a in self.alliances if a.sanctions):
             for target in {t for m in alliance.members for t in m.sanction_stance}:
                 alliance.sanction_level[target] = float(np.mean(
                     [m.sanction_stance.get(target, 0.0) for m in alliance.members]))
@@ -117,6 +117,7 @@ class EscalationModel(mesa.Model):
             model_reporters=self._reporters(),
             tables={"actions": list(ACTION_COLUMNS)} if record_actions else None,
         )
+        self._required_bits = {a.name: sum(_BIT[c] for c in a.requires) for a in spec.catalogue}
         self._apply_events(0)
         self._update_relations()
         self._update_drives()
@@ -154,8 +155,11 @@ class EscalationModel(mesa.Model):
             if event.kind == "pause_deliveries":
                 actor.deliveries_paused_until = week + event.weeks
             else:
+                # A scheduled action happens only if its conditions hold then (the call
+                # needs the channel open), so experiments can switch it off.
                 action = self.spec.catalogue.get(event.action)
-                self.execute(actor, action, self.by_name.get(event.target))
+                if self._required_bits[action.name] & ~self.conditions_for(actor) == 0:
+                    self.execute(actor, action, self.by_name.get(event.target))
 
     # ------------------------------------------------------------------ choice support
     def conditions_for(self, actor: StateAgent) -> int:
@@ -233,8 +237,7 @@ class EscalationModel(mesa.Model):
         if target is None or self.random.random() >= self.p.attribution_rate:
             return None
         if self.random.random() < self.p.misattribution_rate:
-            scapegoats = [s for s in self.states
-                          if s is not actor and s is not target and is_enemy(s, target)]
+            scapegoats = [s for s in self.states if is_ally(s, actor) and is_enemy(s, target)]
             if scapegoats:
                 return self.random.choice(scapegoats)
         return actor
@@ -326,8 +329,9 @@ class EscalationModel(mesa.Model):
         """Sanctions on each target: collective levels plus half of unilateral stances."""
         levels: dict[str, float] = {}
         for alliance in self.alliances:
-            for target, level in alliance.sanction_level.items():
-                levels[target] = levels.get(target, 0.0) + level
+            if alliance.sanctions:
+                for target, level in alliance.sanction_level.items():
+                    levels[target] = levels.get(target, 0.0) + level
         for state in self.states:
             if state not in self._sanctioners:
                 for target, stance in state.sanction_stance.items():
@@ -461,6 +465,7 @@ class EscalationModel(mesa.Model):
                 "dossier_tension": self.dossier_tension,
                 "truces": self.talks.truces,
                 "truce_collapses": self.talks.collapses,
+                "collapsed": next((s.name for s in self.belligerents if s.collapsed), ""),
                 "channel_open": self.talks.channel_open,
                 **{f"cohesion_{al.name}": al.cohesion for al in self.alliances},
             },

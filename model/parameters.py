@@ -51,8 +51,10 @@ class Parameters:
                             "Whether the direct cross-bloc channel is open at week 0.",
                             "seed: Macron–Putin call reopens a channel after two years")
     diplomacy_enabled: bool = _p(True, 0, 1, "flag",
-                                 "If false, no actor may take a conciliatory political action "
-                                 "(call, truce, negotiation, mediation, inspections).",
+                                 "If false, every actor stops talking: no action that needs "
+                                 "diplomacy (calls, channel reopening, truce proposals and "
+                                 "acceptance, negotiation, mediation, inspection demands or "
+                                 "access, lifting sanctions, prisoner exchanges).",
                                  "seed: 'without diplomatic initiatives ... escalation'")
     multilateral_pressure: float = _p(0.3, 0.0, 1.0, "share",
                                       "Pressure from third parties and institutions: raises "
@@ -90,7 +92,8 @@ class Parameters:
                                  "Rid & Buchanan 2015 (attribution)")
     misattribution_rate: float = _p(0.15, 0.0, 1.0, "probability",
                                     "Probability that an attributed covert act is blamed on "
-                                    "the wrong actor (another member of the author's bloc).")
+                                    "the wrong actor: another member of the author's bloc "
+                                    "hostile to the target, if there is one.")
     truce_violation_cost: float = _p(1.0, 0.0, 10.0, "utility",
                                      "Utility penalty (reputation, third-party anger) for a "
                                      "belligerent breaking a truce with a kinetic act.")

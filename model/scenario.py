@@ -172,6 +172,10 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
     alliances = tuple(_alliance(n, spec, source, known)
                       for n, spec in table(raw, "alliances", source, required=False).items())
     actors = _with_derived_tags(actors, attacker, defender, alliances)
+    for belligerent in (attacker, defender):
+        if next(a for a in actors if a.name == belligerent).capability <= 0:
+            raise ConfigError(source, f"actors.{belligerent}.capability",
+                              "a belligerent needs a capability above 0")
     hostility = {}
     for frm, row in table(raw, "hostility", source, required=False).items():
         known(frm, f"hostility.{frm}")
@@ -285,10 +289,14 @@ def _event(index: int, spec: Any, source: str, known, catalogue) -> EventSpec:
     action = spec.get("action", "")
     target = spec.get("target", "")
     if kind == "action":
-        if catalogue.get(action) is None:
+        entry = catalogue.get(action)
+        if entry is None:
             raise ConfigError(source, f"{key}.action", f"unknown action {action!r}")
         if target:
             known(target, f"{key}.target")
+        if bool(target) != (entry.against != "none"):
+            raise ConfigError(source, f"{key}.target", f"action {action!r} " + (
+                "needs a target" if entry.against != "none" else "takes no target"))
     return EventSpec(
         week=int(number(spec.get("week"), source, f"{key}.week", 0, 10000, whole=True)),
         kind=kind, actor=actor, action=action, target=target,

@@ -102,6 +102,13 @@ BAD_INPUTS = {
         lambda t: ["--scenario", _bad_scenario(t, SEED_SCENARIO.replace(
             'members = ["France", "Germany"]', 'members = ["France", "Prussia"]'))],
         "alliances.EU.members"),
+    "belligerent without capability": (
+        lambda t: ["--scenario", _bad_scenario(t, SEED_SCENARIO.replace(
+            "capability = 0.55\n", ""))], "actors.Ukraine.capability"),
+    "scheduled action without its target": (
+        lambda t: ["--scenario", _bad_scenario(t, SEED_SCENARIO.replace(
+            'action = "inform_allies"\ntarget = "Ukraine"', 'action = "inform_allies"'))],
+        "target"),
     "malformed catalogue": (
         lambda t: ["--scenario", _bad_catalogue(t, CATALOGUE.replace(
             '[actions.wait]\ninstrument = "status_quo"', '[actions.wait]\ninstrument = "magic"'))],

@@ -51,8 +51,8 @@ def test_choice_is_a_logit_of_utilities_with_temperature():
 
 
 def test_infeasible_options_are_never_chosen():
-    """A truce can only be accepted while one is on the table."""
-    probabilities = _probabilities(_model(), "Russia")
+    """A truce can only be accepted while one is on the table (none is, with the channel shut)."""
+    probabilities = _probabilities(_model(channel_open=False), "Russia")
     assert probabilities[("accept_truce", "Ukraine")] == 0.0
     assert probabilities[("offensive", "Ukraine")] > 0.0
 

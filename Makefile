@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/escalation run
+	$(VENV)/bin/escalation sweep experiments/configs/default.toml
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -20,13 +20,28 @@ def _cmd_scenarios(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_params(_args: argparse.Namespace) -> int:
+def _cmd_params(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(parameter_table_markdown())
+        return 0
     for name in Parameters.names():
         spec = Parameters.spec(name)
         low, high = spec["range"]
         print(f"{name:24s} {spec['default']!s:>8} [{low}, {high}] {spec['unit']}\n"
               f"{'':24s} {spec['meaning']}")
     return 0
+
+
+def parameter_table_markdown() -> str:
+    """The parameter table of docs/ODD.md, generated from model.parameters."""
+    rows = ["| parameter | default | range | unit | meaning | source |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    for name in Parameters.names():
+        spec = Parameters.spec(name)
+        low, high = spec["range"]
+        rows.append(f"| `{name}` | {spec['default']} | {low} – {high} | {spec['unit']} | "
+                    f"{spec['meaning']} | {spec['source']} |")
+    return "\n".join(rows)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -56,8 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scenarios", help="list the shipped scenarios").set_defaults(
         func=_cmd_scenarios)
-    sub.add_parser("params", help="list every parameter: default, range, unit, meaning"
-                   ).set_defaults(func=_cmd_params)
+    params = sub.add_parser("params", help="list every parameter: default, range, unit, meaning")
+    params.add_argument("--markdown", action="store_true",
+                        help="print the table used in docs/ODD.md")
+    params.set_defaults(func=_cmd_params)
 
     run = sub.add_parser("run", help="one seeded run: summary and files")
     run.add_argument("--scenario", default="paris_moscow_call",
@@ -70,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default=None,
                      help="output folder (default outputs/run_<scenario>_seed<N>)")
     run.set_defaults(func=_cmd_run)
+
+    from experiments import viz
+    viz.register(sub)
+    from experiments import sweep_cli
+    sweep_cli.register(sub)
     return parser
 
 

@@ -1,0 +1,165 @@
+"""Where chunks run: in this process, in a local process pool, or on a Dask cluster.
+
+Every executor maps a function over tasks and yields results as they finish, with
+a bounded number of tasks in flight, so the driver never holds more than a few
+chunks' results and the task list can be a lazy generator. Results carry their own
+ids (chunk id, run ids, seeds), so completion order does not matter.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from model.validation import ConfigError
+
+EXECUTORS = ("sequential", "processes", "dask")
+CONNECT_TIMEOUT_S = 5
+WORKER_PRELOAD = ["experiments.runner"]  # imported once by the fork server, not per worker
+
+
+class Executor:
+    """Base class: ``map_unordered`` yields fn(task) for every task, in completion order."""
+
+    name = "base"
+    workers = 1
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return f"{self.name}, {self.workers} worker{'s' * (self.workers != 1)}"
+
+    def close(self) -> None:
+        """Release workers (idempotent)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SequentialExecutor(Executor):
+    """Runs every chunk in the driver: for debugging, profiling and tiny sweeps."""
+
+    name = "sequential"
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        for task in tasks:
+            yield fn(task)
+
+
+class ProcessExecutor(Executor):
+    """A local process pool (all cores by default)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: fork-safety with a threaded driver (progress bar), with the
+            # model imported once in the server rather than once per worker.
+            method = "forkserver" if sys.platform != "win32" else "spawn"
+            context = multiprocessing.get_context(method)
+            if method == "forkserver":
+                context.set_forkserver_preload(WORKER_PRELOAD)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._pool
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        pool = self._start()
+        pending_tasks = iter(tasks)
+        running: set[Future] = {pool.submit(fn, t)
+                                for t in itertools.islice(pending_tasks, 2 * self.workers)}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            # Refill first, so workers stay busy while the driver writes results.
+            running |= {pool.submit(fn, t) for t in itertools.islice(pending_tasks, len(done))}
+            for future in done:
+                yield future.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """dask.distributed: a LocalCluster by default, or an existing scheduler's cluster."""
+
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None,
+                 processes: bool = True) -> None:
+        from distributed import Client, LocalCluster
+
+        self.scheduler = scheduler
+        self._cluster = None
+        if scheduler:
+            try:
+                self._client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+            except Exception as exc:  # OSError / TimeoutError; ValueError for a bad address
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                problem = (f"bad scheduler address ({reason})" if isinstance(exc, ValueError)
+                           else f"no dask scheduler answered within {CONNECT_TIMEOUT_S} s "
+                                f"({reason})")
+                raise ConfigError("--scheduler", scheduler, problem) from None
+        else:
+            self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                                         threads_per_worker=1, processes=processes,
+                                         dashboard_address=None, silence_logs=logging.ERROR)
+            self._client = Client(self._cluster)
+        self.workers = max(1, sum(self._client.nthreads().values()))
+
+    def describe(self) -> str:
+        where = f"scheduler {self.scheduler}" if self.scheduler else "LocalCluster"
+        return f"dask ({where}), {self.workers} worker thread{'s' * (self.workers != 1)}"
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        from distributed import as_completed
+
+        client = self._client
+        slots = max(4, 2 * sum(client.nthreads().values()))
+        pending_tasks = iter(tasks)
+        running = as_completed([client.submit(fn, t, pure=False)
+                                for t in itertools.islice(pending_tasks, slots)])
+        for future in running:
+            for task in itertools.islice(pending_tasks, 1):
+                running.add(client.submit(fn, task, pure=False))
+            result = future.result()
+            future.release()
+            yield result
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def make_executor(name: str, workers: int | None = None, scheduler: str | None = None
+                  ) -> Executor:
+    """Validate the choice and start the executor (a scheduler must answer within 5 s)."""
+    if name not in EXECUTORS:
+        raise ConfigError("--executor", name, f"unknown executor (choose {', '.join(EXECUTORS)})")
+    if workers is not None and workers < 1:
+        raise ConfigError("--workers", str(workers), "must be a positive whole number")
+    if scheduler and name != "dask":
+        raise ConfigError("--scheduler", scheduler, "needs --executor dask")
+    if name == "sequential":
+        return SequentialExecutor()
+    if name == "processes":
+        return ProcessExecutor(workers)
+    return DaskExecutor(workers, scheduler)

@@ -1,0 +1,168 @@
+"""Reading a sweep's folder back: the run table, trajectories, and outcome shares with CIs.
+
+``load_results(DIR)`` gives one row per run for notebooks. ``summarise`` writes
+``summary.csv`` (one row per parameter point) and ``summary_overall.csv`` (the
+whole sweep): for each outcome its count, share and Wilson 95% interval
+(scipy.stats.binomtest). Only finished chunk files are read; temporaries are not.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scipy.stats import binomtest
+
+from experiments.runner import SERIES, SERIES_PREFIX, THRESHOLD_COLUMNS
+from experiments.storage import atomic_write, chunk_files, read_manifest
+from model.outcomes import OUTCOMES, RULES
+
+CONFIDENCE = 0.95
+SUMMARY = "summary.csv"
+SUMMARY_OVERALL = "summary_overall.csv"
+
+
+def wilson_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Wilson score interval of a share k/n (NaN for n = 0)."""
+    if n == 0:
+        return math.nan, math.nan
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def _files(out: Path) -> list[Path]:
+    out = Path(out)
+    if read_manifest(out) is None:
+        raise FileNotFoundError(f"{out}: no sweep results here (manifest.json missing)")
+    return chunk_files(out)
+
+
+def read_columns(out: Path | str, columns: list[str] | None = None) -> pa.Table:
+    """Selected columns of every finished chunk, as one Arrow table (run order not sorted)."""
+    tables = []
+    for path in _files(Path(out)):
+        names = pq.read_schema(path).names
+        wanted = [c for c in names if not c.startswith(SERIES_PREFIX)] if columns is None \
+            else [c for c in columns if c in names]
+        tables.append(pq.read_table(path, columns=wanted))
+    if not tables:
+        return pa.table({})
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+def load_results(out: Path | str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One row per run, sorted by run_id.
+
+    Columns: run_id, point_id, replication, seed, the varied parameters, outcome
+    (categorical: negotiated, frozen, escalated, ongoing), decided_step, rule,
+    max_rung, ``threshold_<name>`` (week each Kahn threshold was first crossed,
+    0 = before the run, <NA> = never), ``final_*`` end state, ``actions_*`` counts.
+    """
+    frame = read_columns(out, columns).to_pandas()
+    if "run_id" in frame:
+        frame = frame.sort_values("run_id", kind="stable").reset_index(drop=True)
+    if "outcome" in frame:
+        frame["outcome"] = pd.Categorical(frame["outcome"], categories=list(OUTCOMES))
+    if "rule" in frame:
+        frame["rule"] = pd.Categorical(frame["rule"], categories=list(RULES))
+    for column in THRESHOLD_COLUMNS.values():
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def load_trajectories(out: Path | str) -> pd.DataFrame:
+    """Weekly series of the runs that kept them: one row per (run, week), long format."""
+    series = [SERIES_PREFIX + name for name in SERIES]
+    table = read_columns(out, ["run_id", "point_id", "replication", "outcome", *series])
+    if table.num_rows == 0 or series[0] not in table.column_names:
+        return pd.DataFrame(columns=["run_id", "point_id", "replication", "outcome", "week",
+                                     *SERIES])
+    table = table.filter(table.column(series[0]).is_valid())
+    frame = table.to_pandas().explode(series, ignore_index=True)
+    frame = frame.rename(columns={s: s.removeprefix(SERIES_PREFIX) for s in series})
+    frame[list(SERIES)] = frame[list(SERIES)].astype(float)
+    frame["week"] = frame.groupby("run_id").cumcount()
+    frame["outcome"] = pd.Categorical(frame["outcome"], categories=list(OUTCOMES))
+    return frame.sort_values(["run_id", "week"], kind="stable").reset_index(drop=True)
+
+
+def outcome_columns(counts: pd.DataFrame) -> pd.DataFrame:
+    """From per-group counts of each outcome: n, and O_n, O_share, O_ci_low, O_ci_high."""
+    rows = []
+    for _, group in counts.iterrows():
+        n = int(sum(group[o] for o in OUTCOMES))
+        row: dict[str, float | int] = {"n": n}
+        for o in OUTCOMES:
+            k = int(group[o])
+            low, high = wilson_interval(k, n)
+            row.update({f"{o}_n": k, f"{o}_share": k / n if n else math.nan,
+                        f"{o}_ci_low": low, f"{o}_ci_high": high})
+        rows.append(row)
+    return pd.DataFrame(rows, index=counts.index)
+
+
+def summarise(out: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Write summary.csv (per point) and summary_overall.csv; return both tables."""
+    out = Path(out)
+    varied = list(read_manifest(out)["varied"])
+    runs = load_results(out, ["point_id", "outcome", "rule", *varied])
+    counts = pd.crosstab(runs["point_id"], runs["outcome"], dropna=False)
+    counts = counts.reindex(columns=list(OUTCOMES), fill_value=0)
+    per_point = outcome_columns(counts)
+    if varied:
+        values = runs.groupby("point_id")[varied].first()
+        per_point = values.join(per_point)
+    per_point = per_point.reset_index()
+
+    totals = pd.DataFrame([counts.sum()], index=pd.Index(["all"], name="scope"))
+    overall = outcome_columns(totals)
+    overall.insert(0, "points", len(counts))
+    rules = runs["rule"].value_counts().reindex(list(RULES), fill_value=0)
+    for rule, k in rules.items():
+        overall[f"rule_{rule}_n"] = int(k)
+    overall = overall.reset_index()
+    for name, frame in ((SUMMARY, per_point), (SUMMARY_OVERALL, overall)):
+        text = frame.to_csv(index=False)
+        atomic_write(out / name, lambda f, t=text: f.write(t.encode("utf-8")))
+    return per_point, overall
+
+
+def format_table(per_point: pd.DataFrame, overall: pd.DataFrame, limit: int = 50) -> str:
+    """The outcome table printed after a sweep: shares with Wilson 95% intervals."""
+    varied = [c for c in per_point.columns
+              if c not in {"point_id", "n"} and not c.startswith(OUTCOMES)]
+
+    def cells(row: pd.Series) -> list[str]:
+        return [f"{row[f'{o}_share']:6.1%} [{row[f'{o}_ci_low']:.1%}, {row[f'{o}_ci_high']:.1%}]"
+                for o in OUTCOMES]
+
+    header = ["point", *varied, "n", *OUTCOMES]
+    lines = [[str(int(r["point_id"])), *(_fmt(r[v]) for v in varied), str(int(r["n"])),
+              *cells(r)] for _, r in per_point.head(limit).iterrows()]
+    total = overall.iloc[0]
+    lines.append(["all", *("" for _ in varied), str(int(total["n"])), *cells(total)])
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    buffer = io.StringIO()
+    buffer.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+    buffer.write("\n")
+    for i, line in enumerate(lines):
+        if i == len(lines) - 1 and len(per_point) > limit:
+            buffer.write(f"... {len(per_point) - limit} more points in {SUMMARY}\n")
+        buffer.write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+        buffer.write("\n")
+    buffer.write("shares of runs with Wilson 95% intervals")
+    return buffer.getvalue()
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value)).lower()
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

@@ -168,40 +168,70 @@ class MenuTemplate:
 
 
 class Menu:
-    """One actor's options in one run: the shared template plus its own habituation."""
+    """One actor's options in one run: the shared template plus this run's own state.
+
+    The run keeps its own copy of the option matrix with two extra columns, so
+    that one matrix product gives the whole utility:
+
+    * the feasibility penalty under the current conditions (input 1), rewritten
+      only when the conditions change;
+    * the habituation memory: each use of an action lowers its appeal by
+      repetition_cost, a memory that halves every HABIT_HALF_LIFE weeks. Instead
+      of decaying every option each week, the memory is stored multiplied by a
+      growing scale and read with input -1/scale (renormalised long before any
+      overflow).
+    """
 
     def __init__(self, template: MenuTemplate, states: Sequence[Actor]) -> None:
         self.template = template
         self.options: list[tuple[Action, Actor | None]] = [
             (action, None if index is None else states[index])
             for action, index in template.options]
-        self.matrix = template.matrix
-        self.penalty = template.penalty
+        n_options, width = template.matrix.shape
+        self._penalty_col, self._habit_col = width, width + 1
+        self.matrix = np.zeros((n_options, width + 2))
+        self.matrix[:, :width] = template.matrix
+        self._inputs = np.zeros(width + 2)
+        self._inputs[self._penalty_col] = 1.0
+        self._inputs[self._habit_col] = -1.0
         self._split = template.split
-        self._inputs = np.zeros(template.matrix.shape[1])
-        # Habituation: each use of an action lowers its appeal by repetition_cost,
-        # a memory that halves every HABIT_HALF_LIFE weeks (diminishing returns).
-        self.habit = np.zeros(len(self.options))
+        self._conditions: tuple[int, int, bool, bool] | None = None
         self._habit_keep = 0.5 ** (1 / HABIT_HALF_LIFE)
+        self._habit_scale = 1.0
         self._habit_step = template.params.repetition_cost / template.params.temperature
 
-    def utility(self, weights: np.ndarray, hostility_row: np.ndarray, need: np.ndarray,
-                penalty: np.ndarray) -> np.ndarray:
+    def set_conditions(self, conditions: int, next_threshold: int, tension_ok: bool,
+                       truce_active: bool) -> None:
+        """Make the options that are infeasible now impossible, and price threshold crossing."""
+        key = (conditions, next_threshold, tension_ok, truce_active)
+        if key != self._conditions:
+            self.matrix[:, self._penalty_col] = self.template.penalty(*key)
+            self._conditions = key
+
+    def utility(self, weights: np.ndarray, hostility_row: np.ndarray,
+                need: np.ndarray) -> np.ndarray:
         """Utility of every option divided by the temperature; infeasible ones are -inf."""
         a, b = self._split
         inputs = self._inputs
         inputs[:a] = weights
         inputs[a:b] = hostility_row
-        inputs[b:] = need
-        utility = self.matrix.dot(inputs)  # .dot: less dispatch overhead than @ here
-        utility += penalty
-        utility -= self.habit
-        return utility
+        inputs[b:self._penalty_col] = need
+        return self.matrix.dot(inputs)  # .dot: less dispatch overhead than @ here
+
+    @property
+    def habit(self) -> np.ndarray:
+        """Current habituation of each option (utility units / temperature)."""
+        return self.matrix[:, self._habit_col] / self._habit_scale
 
     def remember(self, action: Action) -> None:
-        """Record this week's choice for habituation."""
-        self.habit *= self._habit_keep
-        self.habit[self.template.action_slice[action.name]] += self._habit_step
+        """Record this week's choice: all memories decay, this action's grows."""
+        self._habit_scale /= self._habit_keep
+        if self._habit_scale > 1e100:
+            self.matrix[:, self._habit_col] /= self._habit_scale
+            self._habit_scale = 1.0
+        column = self.matrix[:, self._habit_col]
+        column[self.template.action_slice[action.name]] += self._habit_step * self._habit_scale
+        self._inputs[self._habit_col] = -1.0 / self._habit_scale
 
     @staticmethod
     def probabilities(utility: np.ndarray) -> np.ndarray:

@@ -85,13 +85,16 @@ class StateAgent(mesa.Agent):
                             * (1.0 + p.multilateral_pressure) / 60.0)
         return w
 
-    def step(self) -> None:
-        """Choose this week's action and carry it out."""
+    def utilities(self) -> np.ndarray:
+        """This week's utility of every option on the menu (over the temperature)."""
         m = self.model
         menu = self.menu
-        penalty = menu.penalty(m.conditions_for(self), m.ladder.next_threshold,
-                               m.tension >= m.p.threshold_tension, m.talks.truce_active)
-        utility = menu.utility(self.motive_weights(), m.hostility[self.index], m.need, penalty)
-        action, target = menu.draw(utility, m.random.random())
-        menu.remember(action)
-        m.execute(self, action, target)
+        menu.set_conditions(m.conditions_for(self), m.ladder.next_threshold,
+                            m.tension >= m.p.threshold_tension, m.talks.truce_active)
+        return menu.utility(self.motive_weights(), m.hostility[self.index], m.need)
+
+    def step(self) -> None:
+        """Choose this week's action and carry it out."""
+        action, target = self.menu.draw(self.utilities(), self.model.random.random())
+        self.menu.remember(action)
+        self.model.execute(self, action, target)

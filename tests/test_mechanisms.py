@@ -24,11 +24,7 @@ def _action(model: EscalationModel, name: str):
 def _probabilities(model: EscalationModel, state_name: str) -> dict[tuple[str, str], float]:
     state = model.by_name[state_name]
     menu = state.menu
-    penalty = menu.penalty(model.conditions_for(state), model.ladder.next_threshold,
-                           model.tension >= model.p.threshold_tension, model.talks.truce_active)
-    utility = menu.utility(state.motive_weights(), model.hostility[state.index], model.need,
-                           penalty)
-    p = menu.probabilities(utility)
+    p = menu.probabilities(state.utilities())
     return {(a.name, t.name if t else ""): float(pk)
             for (a, t), pk in zip(menu.options, p, strict=True)}
 
@@ -57,13 +53,24 @@ def test_infeasible_options_are_never_chosen():
     assert probabilities[("offensive", "Ukraine")] > 0.0
 
 
-def test_habituation_lowers_a_repeated_action():
+def test_habituation_lowers_a_repeated_action_and_fades():
     model = _model()
     before = _probabilities(model, "France")[("mediate", "Russia")]
     menu = model.by_name["France"].menu
+    mediate, wait = _action(model, "mediate"), _action(model, "wait")
     for _ in range(3):
-        menu.remember(_action(model, "mediate"))
+        menu.remember(mediate)
     assert _probabilities(model, "France")[("mediate", "Russia")] < before
+    k = menu.options.index((mediate, model.attacker))
+    step = model.p.repetition_cost / model.p.temperature
+    keep = 0.5 ** (1 / 4)
+    assert menu.habit[k] == pytest.approx(step * (1 + keep + keep**2))
+    for _ in range(4):  # four weeks of other choices halve the memory
+        menu.remember(wait)
+    assert menu.habit[k] == pytest.approx(step * (1 + keep + keep**2) / 2)
+    for _ in range(2000):  # long runs renormalise the stored memory without overflow
+        menu.remember(wait)
+    assert np.isfinite(menu.matrix).sum() > 0 and 0 <= menu.habit[k] < 1e-100
 
 
 # ------------------------------------------------------------------ action–reaction

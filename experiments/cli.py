@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     viz.register(sub)
     from experiments import sweep_cli
     sweep_cli.register(sub)
+    from experiments import sensitivity_cli
+    sensitivity_cli.register(sub)
+    from experiments import discovery_cli
+    discovery_cli.register(sub)
+    from experiments import export
+    export.register(sub)
+    from experiments import report_cli
+    report_cli.register(sub)
     return parser
 
 

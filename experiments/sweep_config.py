@@ -91,6 +91,10 @@ def load_sweep(path: str | Path) -> SweepConfig:
         raw = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(source, "", f"malformed TOML ({exc})") from None
+    if "sensitivity" in raw and "experiment" not in raw:
+        # A sensitivity file (`escalation sensitivity`) sweeps its SALib sample points.
+        from experiments.sensitivity import load_sensitivity
+        return load_sensitivity(path).as_sweep()
     only(raw, {"experiment", "fixed", "vary"}, source)
     exp = table(raw, "experiment", source)
     only(exp, EXPERIMENT_KEYS, source, "experiment.")

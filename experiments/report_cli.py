@@ -1,0 +1,151 @@
+"""`escalation report`: run (or resume) the six question sweeps, then write the report.
+
+The full report runs each question's sweep file into the folder `escalation sweep`
+would use (outputs/<experiment>/), so sweeps already run are reused through the
+batch runner's resume and a killed report loses at most the chunks in flight.
+``--smoke`` runs the same questions with few replications and a short horizon,
+from derived sweep files kept beside the results (DIR/sweeps/), into DIR/<name>/.
+Bad input is a ConfigError (one line, exit 2) raised before any sweep starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from experiments.executors import EXECUTORS, make_executor
+from experiments.report import QUESTIONS, Question
+from experiments.storage import check_folder, resume_warnings
+from experiments.sweep_config import SweepConfig, load_sweep
+from model.validation import ConfigError
+
+CONFIGS = Path(__file__).resolve().parent / "configs"
+SMOKE_REPLICATIONS = 16
+SMOKE_HORIZON = 104
+SMOKE_SETTINGS = f"{SMOKE_REPLICATIONS} replications per point, horizon {SMOKE_HORIZON} weeks"
+
+Plan = list[tuple[Question, SweepConfig, Path]]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``report`` subcommand to the ``escalation`` parser."""
+    report = subparsers.add_parser(
+        "report", help="run the six question sweeps and write a report (report.md, figures)",
+        description="Run (or resume) the sweep of each question of the model brief and write "
+                    "DIR/report.md: outcome shares per arm with Wilson 95% intervals, a "
+                    "chi-square test, and one generated sentence per question.")
+    report.add_argument("--out", default=None, metavar="DIR",
+                        help="report folder (default outputs/report, or outputs/report_smoke "
+                             "with --smoke)")
+    report.add_argument("--executor", default=None, metavar="NAME",
+                        help=f"{', '.join(EXECUTORS)} (default processes; dask with --scheduler)")
+    report.add_argument("--workers", default=None, metavar="N",
+                        help="worker processes (default: all cores)")
+    report.add_argument("--scheduler", default=None, metavar="ADDR",
+                        help="join a running dask scheduler, e.g. tcp://10.0.0.5:8786")
+    report.add_argument("--smoke", action="store_true",
+                        help=f"quick check: {SMOKE_SETTINGS}, into DIR/<experiment>/ "
+                             "(the precision target is not met)")
+    report.add_argument("--quiet", action="store_true", help="no progress bars")
+    report.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from experiments.figures import make_figures
+    from experiments.report import build_report
+    from experiments.results import summarise
+    from experiments.sweep import run_sweep
+
+    out = Path(args.out) if args.out else Path("outputs") / (
+        "report_smoke" if args.smoke else "report")
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", str(out), "exists and is not a folder")
+    workers = _whole(args.workers, "--workers")
+    originals = [(q, load_sweep(CONFIGS / q.config)) for q in QUESTIONS]
+    name = args.executor or ("dask" if args.scheduler else "processes")
+    with make_executor(name, workers, args.scheduler) as executor:
+        plan = smoke_plan(originals, out) if args.smoke else [
+            (q, config, Path("outputs") / config.name) for q, config in originals]
+        for _, config, folder in plan:  # refuse a foreign folder before running anything
+            check_folder(folder, config)
+        for question, config, folder in plan:
+            for warning in resume_warnings(folder, config):
+                print(f"escalation: warning: {warning}; delete the folder for a clean sweep",
+                      file=sys.stderr)
+            if not args.quiet:
+                print(f"Q{question.number} {question.title}: {len(config.points)} point(s) x "
+                      f"{config.replications} replications = {config.total_runs} runs, "
+                      f"{executor.describe()} -> {folder}", flush=True)
+            try:
+                run_sweep(config, folder, executor, progress=not args.quiet)
+            except KeyboardInterrupt:
+                print(f"\ninterrupted: finished chunks are kept in {folder}; run the same "
+                      "command again to resume", file=sys.stderr)
+                return 130
+            per_point, _ = summarise(folder)
+            make_figures(folder, per_point)
+    path, sections = build_report([(q, folder) for q, _, folder in plan], out,
+                                  SMOKE_SETTINGS if args.smoke else None)
+    for section in sections:
+        for sentence in section.sentences:
+            print(f"Q{section.question.number}. {sentence}")
+    print(f"wrote {path} and {out / 'figures'}/")
+    return 0
+
+
+def smoke_plan(originals: list[tuple[Question, SweepConfig]], out: Path) -> Plan:
+    """Derived sweep files (few replications, short horizon) in out/sweeps/, results in out/."""
+    folder = out / "sweeps"
+    folder.mkdir(parents=True, exist_ok=True)
+    plan = []
+    for question, config in originals:
+        raw = tomllib.loads(Path(config.source).read_text(encoding="utf-8"))
+        raw["experiment"].update(
+            scenario=config.scenario, replications=SMOKE_REPLICATIONS, horizon=SMOKE_HORIZON,
+            chunk_size=SMOKE_REPLICATIONS, trajectories=1,
+            description=f"[smoke] {config.description}")
+        raw.get("fixed", {}).pop("horizon_weeks", None)
+        derived = folder / Path(config.source).name
+        text = (f"# Derived by `escalation report --smoke` from {Path(config.source).name}: "
+                f"{SMOKE_SETTINGS}.\n" + to_toml(raw))
+        if not derived.exists() or derived.read_text(encoding="utf-8") != text:
+            derived.write_text(text, encoding="utf-8")
+        smoke = load_sweep(derived)
+        plan.append((question, smoke, out / smoke.name))
+    return plan
+
+
+def to_toml(raw: dict[str, dict[str, Any]]) -> str:
+    """A sweep file's tables back as TOML (the value types sweep files use)."""
+    blocks = []
+    for table, entries in raw.items():
+        lines = [f"[{table}]", *(f"{key} = {_value(v)}" for key, v in entries.items())]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def _whole(text: str | None, option: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(option, text, "must be a whole number") from None

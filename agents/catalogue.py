@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from model.validation import ConfigError, choice, flag, names, number, only
+from model.validation import ConfigError, choice, flag, names, number, only, read_toml
 
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "actions.toml"
 
@@ -18,7 +17,8 @@ HYBRID_INSTRUMENTS = frozenset({"informational", "cyber", "covert"})
 TARGET_RELATIONS = ("none", "war_enemy", "enemy", "widening", "ally", "war_party", "any")
 CONDITIONS = ("diplomacy", "channel_open", "channel_closed", "war_hot", "no_proposal",
               "truce_pending", "truce_active", "inspections_blocked", "tension_critical",
-              "nuclear_threat_open", "nuclear_use_open", "pledging", "sanctioning")
+              "nuclear_threat_open", "nuclear_use_open", "pledging", "sanctioning",
+              "inspections_allowed")
 MOTIVES = ("coerce", "battle", "support", "peace", "deter", "dossier", "restraint")
 EFFECTS = ("hostility", "enemy_hostility", "tension", "target_capability", "target_morale",
            "target_economy", "target_pressure", "target_cohesion", "target_relief",
@@ -30,7 +30,8 @@ TARGET_EFFECTS = frozenset({"hostility", "enemy_hostility", "target_capability",
                             "target_relief", "aid", "sanctions", "offensive", "cohesion",
                             "dialogue"})
 PROCEDURES = ("open_channel", "cut_channel", "propose_truce", "accept_truce", "reject_truce",
-              "negotiate", "allow_inspections", "nuclear_use")
+              "negotiate", "allow_inspections", "block_inspections",
+              "nuclear_use")
 RIVERA_SCORES = (-2, 0, 4, 12, 28, 60)
 DERIVED_TAGS = ("belligerent", "attacker", "defender", "alliance_member")
 
@@ -88,14 +89,8 @@ class Catalogue:
 
 def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
     """Read and validate a catalogue file; errors name the file and the key."""
-    path = Path(path)
     source = str(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(source, "", "catalogue file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, "", f"malformed TOML ({exc})") from None
+    raw, _ = read_toml(path, "catalogue file")
     table = raw.get("actions")
     if not isinstance(table, dict) or not table:
         raise ConfigError(source, "actions", "missing or empty [actions] table")

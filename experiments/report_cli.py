@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from experiments.executors import EXECUTORS, make_executor
+from experiments.executors import add_executor_options, executor_from_args
 from experiments.report import QUESTIONS, Question
 from experiments.storage import check_folder, resume_warnings
 from experiments.sweep_config import SweepConfig, load_sweep
@@ -41,16 +41,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument("--out", default=None, metavar="DIR",
                         help="report folder (default outputs/report, or outputs/report_smoke "
                              "with --smoke)")
-    report.add_argument("--executor", default=None, metavar="NAME",
-                        help=f"{', '.join(EXECUTORS)} (default processes; dask with --scheduler)")
-    report.add_argument("--workers", default=None, metavar="N",
-                        help="worker processes (default: all cores)")
-    report.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="join a running dask scheduler, e.g. tcp://10.0.0.5:8786")
+    add_executor_options(report, "no progress bars")
     report.add_argument("--smoke", action="store_true",
                         help=f"quick check: {SMOKE_SETTINGS}, into DIR/<experiment>/ "
                              "(the precision target is not met)")
-    report.add_argument("--quiet", action="store_true", help="no progress bars")
     report.set_defaults(func=cmd_report)
 
 
@@ -64,10 +58,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         "report_smoke" if args.smoke else "report")
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "exists and is not a folder")
-    workers = _whole(args.workers, "--workers")
     originals = [(q, load_sweep(CONFIGS / q.config)) for q in QUESTIONS]
-    name = args.executor or ("dask" if args.scheduler else "processes")
-    with make_executor(name, workers, args.scheduler) as executor:
+    with executor_from_args(args) as executor:
         plan = smoke_plan(originals, out) if args.smoke else [
             (q, config, Path("outputs") / config.name) for q, config in originals]
         for _, config, folder in plan:  # refuse a foreign folder before running anything
@@ -142,10 +134,3 @@ def _value(value: Any) -> str:
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
-def _whole(text: str | None, option: str) -> int | None:
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ConfigError(option, text, "must be a whole number") from None

@@ -18,7 +18,6 @@ the driver keeps one count per (point, outcome).
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +37,7 @@ from model.model import EscalationModel
 from model.outcomes import OUTCOMES
 from model.parameters import Parameters
 from model.scenario import load_scenario, resolve_scenario_path
-from model.validation import ConfigError, number, only, table, text
+from model.validation import ConfigError, only, read_toml, table, text, whole
 
 METHODS = ("sobol", "morris")
 SENSITIVITY_KEYS = {"name", "description", "scenario", "seed", "replications", "method",
@@ -111,14 +110,7 @@ def _stream(root: int, *key: int) -> np.random.Generator:
 def load_sensitivity(path: str | Path) -> SensitivityConfig:
     """Read and validate a sensitivity file; raises ConfigError naming the file and key."""
     source = str(path)
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(source, "", "sensitivity file not found")
-    data = file.read_bytes()
-    try:
-        raw = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(source, "", f"malformed TOML ({exc})") from None
+    raw, data = read_toml(path, "sensitivity file")
     only(raw, {"sensitivity", "fixed", "parameters"}, source)
     sens = table(raw, "sensitivity", source)
     only(sens, SENSITIVITY_KEYS, source, "sensitivity.")
@@ -129,10 +121,10 @@ def load_sensitivity(path: str | Path) -> SensitivityConfig:
     description = sens.get("description", "")
     if not isinstance(description, str):
         raise ConfigError(source, "sensitivity.description", "must be a string")
-    scenario = _scenario(text(sens, "scenario", source, where), source, file.parent)
+    scenario = _scenario(text(sens, "scenario", source, where), source, Path(path).parent)
     params = load_scenario(scenario).parameters
-    seed = _whole(sens.get("seed"), source, "sensitivity.seed", 0, MAX_SEED)
-    replications = _whole(sens.get("replications"), source, "sensitivity.replications",
+    seed = whole(sens.get("seed"), source, "sensitivity.seed", 0, MAX_SEED)
+    replications = whole(sens.get("replications"), source, "sensitivity.replications",
                           1, 1_000_000)
     methods = _methods(sens.get("method"), source)
     samples = _method_key(sens, "samples", "sobol", methods, source, 4, 2**24)
@@ -144,11 +136,11 @@ def load_sensitivity(path: str | Path) -> SensitivityConfig:
     if "levels" in sens:
         if "morris" not in methods:
             raise ConfigError(source, "sensitivity.levels", "only for method morris")
-        levels = _whole(sens["levels"], source, "sensitivity.levels", 2, 1000)
+        levels = whole(sens["levels"], source, "sensitivity.levels", 2, 1000)
         if levels % 2:
             raise ConfigError(source, "sensitivity.levels",
                               f"must be even (Morris grid), got {levels}")
-    chunk_size = _whole(sens.get("chunk_size", DEFAULT_CHUNK_SIZE), source,
+    chunk_size = whole(sens.get("chunk_size", DEFAULT_CHUNK_SIZE), source,
                         "sensitivity.chunk_size", 1, 100_000)
 
     fixed_raw = table(raw, "fixed", source, required=False)
@@ -188,12 +180,6 @@ def _scenario(ref: str, source: str, folder: Path) -> str:
     return ref
 
 
-def _whole(value: Any, source: str, key: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(source, key, f"must be a whole number, got {value!r}")
-    return int(number(value, source, key, low, high, whole=True))
-
-
 def _methods(value: Any, source: str) -> tuple[str, ...]:
     key = "sensitivity.method"
     listed = [value] if isinstance(value, str) else value
@@ -218,7 +204,7 @@ def _method_key(sens: dict, key: str, method: str, methods: tuple[str, ...], sou
         return None
     if key not in sens:
         raise ConfigError(source, where, f"method {method} needs {key}")
-    return _whole(sens[key], source, where, low, high)
+    return whole(sens[key], source, where, low, high)
 
 
 def _checked(key: str, value: Any, params: Parameters, source: str, where: str) -> Value:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.executors import EXECUTORS, make_executor
+from experiments.executors import add_executor_options, executor_from_args
 from model.outcomes import OUTCOMES
 from model.validation import ConfigError
 
@@ -44,38 +44,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                      "experiments/configs/sensitivity_smoke.toml")
     sens.add_argument("--out", default=None, metavar="DIR",
                       help="output folder (default outputs/<name>)")
-    sens.add_argument("--executor", default=None, metavar="NAME",
-                      help=f"{', '.join(EXECUTORS)} (default processes; dask with --scheduler)")
-    sens.add_argument("--workers", default=None, metavar="N",
-                      help="worker processes (default: all cores)")
-    sens.add_argument("--scheduler", default=None, metavar="ADDR",
-                      help="join a running dask scheduler, e.g. tcp://10.0.0.5:8786")
-    sens.add_argument("--quiet", action="store_true",
-                      help="no progress bar: print only the table of indices")
+    add_executor_options(sens, "no progress bar: print only the table of indices")
     sens.set_defaults(func=cmd_sensitivity)
-
-
-def _whole(text: str | None, option: str) -> int | None:
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ConfigError(option, text, "must be a whole number") from None
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from experiments.sensitivity import load_sensitivity, run_sensitivity
 
     config = load_sensitivity(args.config)
-    workers = _whole(args.workers, "--workers")
     out = Path(args.out) if args.out else Path("outputs") / config.name
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "exists and is not a folder")
-    name = args.executor or ("dask" if args.scheduler else "processes")
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
-    with make_executor(name, workers, args.scheduler) as executor:
+    with executor_from_args(args) as executor:
         if not args.quiet:
             sizes = {"sobol": f"Sobol N={config.samples}",
                      "morris": f"Morris r={config.trajectories}, {config.levels} levels"}

@@ -11,10 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from experiments.executors import EXECUTORS, make_executor
+from experiments.executors import add_executor_options, executor_from_args, whole_option
 from experiments.storage import check_folder, resume_warnings
 from experiments.sweep_config import load_sweep
-from model.validation import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,26 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sweep.add_argument("config", help="sweep file (.toml), e.g. experiments/configs/default.toml")
     sweep.add_argument("--out", default=None, metavar="DIR",
                        help="output folder (default outputs/<experiment name>)")
-    sweep.add_argument("--executor", default=None, metavar="NAME",
-                       help=f"{', '.join(EXECUTORS)} (default processes; dask with --scheduler)")
-    sweep.add_argument("--workers", default=None, metavar="N",
-                       help="worker processes (default: all cores)")
-    sweep.add_argument("--scheduler", default=None, metavar="ADDR",
-                       help="join a running dask scheduler, e.g. tcp://10.0.0.5:8786")
+    add_executor_options(sweep, "no progress bar: print only the final outcome table")
     sweep.add_argument("--replications", default=None, metavar="N",
                        help="override the file's replications per point")
-    sweep.add_argument("--quiet", action="store_true",
-                       help="no progress bar: print only the final outcome table")
     sweep.set_defaults(func=cmd_sweep)
-
-
-def _whole(text: str | None, option: str) -> int | None:
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ConfigError(option, text, "must be a whole number") from None
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -54,17 +37,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from experiments.sweep import run_sweep
 
     config = load_sweep(args.config)
-    replications = _whole(args.replications, "--replications")
+    replications = whole_option(args.replications, "--replications")
     if replications is not None:
         config = config.with_replications(replications)
-    workers = _whole(args.workers, "--workers")
-    name = args.executor or ("dask" if args.scheduler else "processes")
     out = Path(args.out) if args.out else Path("outputs") / config.name
     check_folder(out, config)
     for warning in resume_warnings(out, config):
         print(f"escalation: warning: {warning}; delete the folder for a clean sweep",
               file=sys.stderr)
-    with make_executor(name, workers, args.scheduler) as executor:
+    with executor_from_args(args) as executor:
         if not args.quiet:
             print(f"sweep {config.name}: {len(config.points)} point(s) x {config.replications} "
                   f"replications = {config.total_runs} runs of {Path(config.scenario).stem} "

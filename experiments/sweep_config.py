@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ from scipy.stats import qmc
 from experiments.seeds import design_rng
 from model.parameters import Parameters
 from model.scenario import Scenario, load_scenario, resolve_scenario_path
-from model.validation import ConfigError, choice, number, only, table, text
+from model.validation import ConfigError, choice, only, read_toml, table, text, whole
 
 DESIGNS = ("grid", "lhs", "sobol")
 EXPERIMENT_KEYS = {"name", "description", "scenario", "replications", "seed", "horizon",
@@ -83,14 +82,7 @@ class SweepConfig:
 def load_sweep(path: str | Path) -> SweepConfig:
     """Read and validate a sweep file; raises ConfigError naming the file and key."""
     source = str(path)
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(source, "", "sweep file not found")
-    data = file.read_bytes()
-    try:
-        raw = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(source, "", f"malformed TOML ({exc})") from None
+    raw, data = read_toml(path, "sweep file")
     if "sensitivity" in raw and "experiment" not in raw:
         # A sensitivity file (`escalation sensitivity`) sweeps its SALib sample points.
         from experiments.sensitivity import load_sensitivity
@@ -104,13 +96,13 @@ def load_sweep(path: str | Path) -> SweepConfig:
     description = exp.get("description", "")
     if not isinstance(description, str):
         raise ConfigError(source, "experiment.description", "must be a string")
-    scenario_ref, scenario = _scenario(exp, source, file.parent)
+    scenario_ref, scenario = _scenario(exp, source, Path(path).parent)
     replications = _positive(exp.get("replications"), source, "experiment.replications")
-    seed = _whole(exp.get("seed"), source, "experiment.seed", 0, MAX_SEED)
+    seed = whole(exp.get("seed"), source, "experiment.seed", 0, MAX_SEED)
     design = choice(exp.get("design", "grid"), DESIGNS, source, "experiment.design")
-    chunk_size = _whole(exp.get("chunk_size", DEFAULT_CHUNK_SIZE), source,
+    chunk_size = whole(exp.get("chunk_size", DEFAULT_CHUNK_SIZE), source,
                         "experiment.chunk_size", 1, 100_000)
-    trajectories = _whole(exp.get("trajectories", DEFAULT_TRAJECTORIES), source,
+    trajectories = whole(exp.get("trajectories", DEFAULT_TRAJECTORIES), source,
                           "experiment.trajectories", 0, 1000)
 
     fixed_raw = table(raw, "fixed", source, required=False)
@@ -164,12 +156,6 @@ def _positive(value: Any, source: str, key: str) -> int:
     return value
 
 
-def _whole(value: Any, source: str, key: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(source, key, f"must be a whole number, got {value!r}")
-    return int(number(value, source, key, low, high, whole=True))
-
-
 def _axis(key: str, spec: Any, design: str, params: Parameters,
           source: str) -> list[Value] | tuple[float, float]:
     """A list of validated values, or (for lhs/sobol) the (low, high) bounds of a range."""
@@ -204,7 +190,7 @@ def _axis(key: str, spec: Any, design: str, params: Parameters,
         return (float(low), float(high))
     if "num" not in spec:
         raise ConfigError(source, f"{where}.num", "a grid range needs num (number of values)")
-    num = _whole(spec["num"], source, f"{where}.num", 2, 10_000)
+    num = whole(spec["num"], source, f"{where}.num", 2, 10_000)
     grid = np.linspace(float(low), float(high), num)
     if kind == "int":
         return sorted({round(float(v)) for v in grid})
@@ -227,7 +213,7 @@ def _sampled_points(axes: dict[str, Any], design: str, exp: dict, seed: int,
         raise ConfigError(source, "vary", f"design {design} needs at least one parameter")
     if "samples" not in exp:
         raise ConfigError(source, "experiment.samples", f"design {design} needs samples")
-    samples = _whole(exp["samples"], source, "experiment.samples", 1, 1_000_000)
+    samples = whole(exp["samples"], source, "experiment.samples", 1, 1_000_000)
     rng = design_rng(seed)
     if design == "sobol":
         if samples & (samples - 1):

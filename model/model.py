@@ -178,6 +178,8 @@ class EscalationModel(mesa.Model):
                 bits |= _BIT["truce_pending"]
         if self.inspections_blocked:
             bits |= _BIT["inspections_blocked"]
+        elif self.has_dossier:
+            bits |= _BIT["inspections_allowed"]
         if self.tension >= p.clash_tension:
             bits |= _BIT["tension_critical"]
         if actor.loss >= p.nuclear_threat_loss:
@@ -259,6 +261,8 @@ class EscalationModel(mesa.Model):
             talks.negotiate(self.appeal, self.p.settlement_rate, self.front.territory)
         elif procedure == "allow_inspections":
             self.inspections_blocked = False
+        elif procedure == "block_inspections":
+            self.inspections_blocked = True
         elif procedure == "nuclear_use":
             self.nuclear_used = True
 

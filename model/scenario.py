@@ -15,7 +15,7 @@ from typing import Any
 
 from agents.catalogue import DEFAULT_CATALOGUE, MOTIVES, Catalogue, load_catalogue
 from model.parameters import Parameters
-from model.validation import ConfigError, flag, names, number, only, table, text
+from model.validation import ConfigError, flag, names, number, only, read_toml, table, text
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -134,12 +134,8 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 
 @lru_cache(maxsize=32)
 def _load_cached(source: str, _mtime_ns: int) -> Scenario:
-    path = Path(source)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, "", f"malformed TOML ({exc})") from None
-    return _build(raw, source, path.parent)
+    raw, _ = read_toml(source, "scenario file")
+    return _build(raw, source, Path(source).parent)
 
 
 def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:

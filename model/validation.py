@@ -7,6 +7,8 @@ so the CLI can print it as one line and exit with status 2.
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
 from typing import Any
 
 
@@ -73,3 +75,23 @@ def table(raw: dict, key: str, source: str, required: bool = True) -> dict:
     if not isinstance(value, dict):
         raise ConfigError(source, key, "must be a table")
     return value
+
+
+def whole(value: Any, source: str, key: str, low: int, high: int) -> int:
+    """A whole number written as one (``3``, not ``3.0`` or ``true``) within [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(source, key, f"must be a whole number, got {value!r}")
+    return int(number(value, source, key, low, high, whole=True))
+
+
+def read_toml(path: str | Path, what: str) -> tuple[dict[str, Any], bytes]:
+    """Parse a TOML file; also return its bytes (for hashing). ``what`` names it in errors."""
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise ConfigError(source, "", f"{what} not found") from None
+    try:
+        return tomllib.loads(data.decode("utf-8")), data
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, "", f"malformed TOML ({exc})") from None

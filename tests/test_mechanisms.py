@@ -348,3 +348,17 @@ def test_dossier_coupling_has_no_effect_without_a_dossier():
         assert runs[0].datacollector.get_table_dataframe("actions").equals(
             runs[1].datacollector.get_table_dataframe("actions"))
         assert runs[0].dossier_tension == 0.0
+
+
+def test_inspections_can_be_allowed_and_blocked_again():
+    model = _model()
+    iran = model.by_name["Iran"]
+    assert model.inspections_blocked
+    assert _probabilities(model, "Iran")[("expel_inspectors", "")] == 0.0
+    model.execute(iran, _action(model, "allow_inspections"), None)
+    assert not model.inspections_blocked
+    assert _probabilities(model, "Iran")[("expel_inspectors", "")] > 0.0
+    assert _probabilities(model, "Iran")[("allow_inspections", "")] == 0.0
+    dossier = model.dossier_tension
+    model.execute(iran, _action(model, "expel_inspectors"), None)
+    assert model.inspections_blocked and model.dossier_tension > dossier

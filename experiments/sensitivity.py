@@ -36,7 +36,7 @@ from experiments.sweep_config import DEFAULT_CHUNK_SIZE, SweepConfig
 from model.model import EscalationModel
 from model.outcomes import OUTCOMES
 from model.parameters import Parameters
-from model.scenario import load_scenario, resolve_scenario_path
+from model.scenario import load_scenario, scenario_reference
 from model.validation import ConfigError, only, read_toml, table, text, whole
 
 METHODS = ("sobol", "morris")
@@ -121,7 +121,8 @@ def load_sensitivity(path: str | Path) -> SensitivityConfig:
     description = sens.get("description", "")
     if not isinstance(description, str):
         raise ConfigError(source, "sensitivity.description", "must be a string")
-    scenario = _scenario(text(sens, "scenario", source, where), source, Path(path).parent)
+    scenario = scenario_reference(text(sens, "scenario", source, where), source,
+                                  "sensitivity.scenario", Path(path).parent)
     params = load_scenario(scenario).parameters
     seed = whole(sens.get("seed"), source, "sensitivity.seed", 0, MAX_SEED)
     replications = whole(sens.get("replications"), source, "sensitivity.replications",
@@ -165,19 +166,6 @@ def load_sensitivity(path: str | Path) -> SensitivityConfig:
                              replications=replications, methods=methods, samples=samples,
                              trajectories=trajectories, levels=levels, chunk_size=chunk_size,
                              fixed=fixed, bounds=bounds)
-
-
-def _scenario(ref: str, source: str, folder: Path) -> str:
-    """A shipped name, or a scenario path made absolute (relative to the file)."""
-    candidate = Path(ref)
-    if candidate.suffix == ".toml" and not candidate.is_absolute():
-        local = folder / candidate
-        ref = str(local.resolve()) if local.exists() else str(candidate.resolve())
-    try:
-        resolve_scenario_path(ref)
-    except ConfigError as exc:
-        raise ConfigError(source, "sensitivity.scenario", exc.problem) from None
-    return ref
 
 
 def _methods(value: Any, source: str) -> tuple[str, ...]:

@@ -37,7 +37,7 @@ from scipy.stats import qmc
 
 from experiments.seeds import design_rng
 from model.parameters import Parameters
-from model.scenario import Scenario, load_scenario, resolve_scenario_path
+from model.scenario import Scenario, load_scenario, scenario_reference
 from model.validation import ConfigError, choice, only, read_toml, table, text, whole
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -138,15 +138,8 @@ def load_sweep(path: str | Path) -> SweepConfig:
 # ------------------------------------------------------------------ pieces
 def _scenario(exp: dict, source: str, folder: Path) -> tuple[str, Scenario]:
     """The scenario reference workers get (a shipped name, or an absolute path)."""
-    ref = text(exp, "scenario", source, "experiment.")
-    candidate = Path(ref)
-    if candidate.suffix == ".toml" and not candidate.is_absolute():
-        local = folder / candidate
-        ref = str(local.resolve()) if local.exists() else str(candidate.resolve())
-    try:
-        resolve_scenario_path(ref)
-    except ConfigError as exc:
-        raise ConfigError(source, "experiment.scenario", exc.problem) from None
+    ref = scenario_reference(text(exp, "scenario", source, "experiment."), source,
+                             "experiment.scenario", folder)
     return ref, load_scenario(ref)
 
 

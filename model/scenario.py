@@ -126,6 +126,23 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     return shipped
 
 
+def scenario_reference(ref: str, source: str, key: str, folder: Path) -> str:
+    """A scenario named in another file: a shipped name, or a path made absolute.
+
+    A relative path is taken relative to ``folder`` (the naming file's folder) if it
+    exists there, else to the current folder; workers elsewhere can then find it.
+    """
+    candidate = Path(ref)
+    if candidate.suffix == ".toml" and not candidate.is_absolute():
+        local = folder / candidate
+        ref = str(local.resolve()) if local.exists() else str(candidate.resolve())
+    try:
+        resolve_scenario_path(ref)
+    except ConfigError as exc:
+        raise ConfigError(source, key, exc.problem) from None
+    return ref
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load and validate a scenario (cached per file version: scenarios are immutable)."""
     path = resolve_scenario_path(name_or_path)

@@ -19,6 +19,8 @@ CONDITIONS = ("diplomacy", "channel_open", "channel_closed", "war_hot", "no_prop
               "truce_pending", "truce_active", "inspections_blocked", "tension_critical",
               "nuclear_threat_open", "nuclear_use_open", "pledging", "sanctioning",
               "inspections_allowed")
+# Each condition is one bit, so "all of an action's conditions hold" is one mask test.
+CONDITION_BIT = {name: 1 << i for i, name in enumerate(CONDITIONS)}
 MOTIVES = ("coerce", "battle", "support", "peace", "deter", "dossier", "restraint")
 EFFECTS = ("hostility", "enemy_hostility", "tension", "target_capability", "target_morale",
            "target_economy", "target_pressure", "target_cohesion", "target_relief",
@@ -58,6 +60,7 @@ class Action:
     effects: MappingProxyType
     procedure: str
     description: str
+    required_bits: int  # the bits of ``requires`` (CONDITION_BIT)
 
     @property
     def hybrid(self) -> bool:
@@ -118,6 +121,8 @@ def _parse_action(name: str, spec: Any, source: str) -> Action:
     if score not in RIVERA_SCORES:
         raise ConfigError(source, f"{key}.score",
                           f"must be one of the Rivera et al. class scores {RIVERA_SCORES}")
+    requires = tuple(choice(c, CONDITIONS, source, f"{key}.requires")
+                     for c in names(spec.get("requires", []), source, f"{key}.requires"))
     effects = _weights(spec.get("effects", {}), EFFECTS, -1.0, 1.0, source, f"{key}.effects")
     if spec["against"] == "none":
         for effect in sorted(TARGET_EFFECTS & set(effects)):
@@ -134,8 +139,8 @@ def _parse_action(name: str, spec: Any, source: str) -> Action:
         by=names(spec.get("by", ["any"]), source, f"{key}.by") or ("any",),
         against=choice(spec["against"], TARGET_RELATIONS, source, f"{key}.against"),
         target_tags=names(spec.get("target_tags", []), source, f"{key}.target_tags"),
-        requires=tuple(choice(c, CONDITIONS, source, f"{key}.requires")
-                       for c in names(spec.get("requires", []), source, f"{key}.requires")),
+        requires=requires,
+        required_bits=sum(CONDITION_BIT[c] for c in set(requires)),
         motives=_weights(spec.get("motives", {}), MOTIVES, 0.0, 2.0, source, f"{key}.motives"),
         effects=effects,
         procedure=(choice(spec["procedure"], PROCEDURES, source, f"{key}.procedure")

@@ -14,8 +14,9 @@ Utility of option k for actor i (docs/ODD.md, "Choice"):
 and the option is drawn with probability proportional to
 exp(U_k / temperature) / n_targets(action_k): a logit (quantal-response) choice of
 the action, then of its target, so that an action open against four targets is
-not four times as likely as one with a single target. The static parts are arrays built once per
-run, so one decision costs a handful of numpy operations.
+not four times as likely as one with a single target. The static parts are arrays
+built once per scenario and parameter set, so a decision is one matrix product and a
+few numpy operations.
 """
 
 from __future__ import annotations
@@ -26,17 +27,14 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from agents.catalogue import CONDITIONS, MOTIVES, Action
+from agents.catalogue import MOTIVES, Action
 
 if TYPE_CHECKING:
     from model.parameters import Parameters
 
-CONDITION_BIT = {name: 1 << i for i, name in enumerate(CONDITIONS)}
 HABIT_HALF_LIFE = 4.0  # weeks for an action's habituation memory to halve
 # Columns of the option matrix: the motives, then cost and escalation score.
 COLUMNS = (*MOTIVES, "cost", "score")
-COST_COL = COLUMNS.index("cost")
-SCORE_COL = COLUMNS.index("score")
 
 
 class Actor(Protocol):
@@ -124,7 +122,7 @@ class MenuTemplate:
         self.split = (len(COLUMNS), len(COLUMNS) + n_states + 1)
         self.rung = np.array([a.rung for a, _ in options])
         self.required = np.array(
-            [sum(CONDITION_BIT[c] for c in a.requires) for a, _ in options], dtype=np.int64)
+            [a.required_bits for a, _ in options], dtype=np.int64)
         self.breaks_truce = np.array(
             [a.kinetic and t is not None and actor.name in belligerents
              and t.name in belligerents for a, t in options])

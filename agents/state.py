@@ -52,8 +52,9 @@ class StateAgent(mesa.Agent):
         self.cost_week = 0.0
         self.cost_total = 0.0
         self.casualties = 0.0
-        self.optimism = spec.optimism
-        self.belief_bias = spec.optimism
+        # Beliefs are about the attacker's gains: a defender's optimism expects fewer.
+        self.optimism = -spec.optimism if "defender" in spec.tags else spec.optimism
+        self.belief_bias = self.optimism
         self.deliveries_paused_until = -1
         self.last_action = ""
         self.last_target = ""

@@ -49,10 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from experiments.figures import make_figures
     from experiments.report import build_report
-    from experiments.results import summarise
-    from experiments.sweep import run_sweep
+    from experiments.sweep import sweep_to_folder
 
     out = Path(args.out) if args.out else Path("outputs") / (
         "report_smoke" if args.smoke else "report")
@@ -72,14 +70,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                 print(f"Q{question.number} {question.title}: {len(config.points)} point(s) x "
                       f"{config.replications} replications = {config.total_runs} runs, "
                       f"{executor.describe()} -> {folder}", flush=True)
-            try:
-                run_sweep(config, folder, executor, progress=not args.quiet)
-            except KeyboardInterrupt:
-                print(f"\ninterrupted: finished chunks are kept in {folder}; run the same "
-                      "command again to resume", file=sys.stderr)
+            if sweep_to_folder(config, folder, executor, progress=not args.quiet) is None:
                 return 130
-            per_point, _ = summarise(folder)
-            make_figures(folder, per_point)
     path, sections = build_report([(q, folder) for q, _, folder in plan], out,
                                   SMOKE_SETTINGS if args.smoke else None)
     for section in sections:

@@ -32,7 +32,7 @@ from SALib.sample import sobol as sobol_sample
 from tqdm import tqdm
 
 from experiments.executors import Executor
-from experiments.sweep_config import DEFAULT_CHUNK_SIZE, SweepConfig
+from experiments.sweep_config import DEFAULT_CHUNK_SIZE, SweepConfig, parameter_value, range_bounds
 from model.model import EscalationModel
 from model.outcomes import OUTCOMES
 from model.parameters import Parameters
@@ -152,8 +152,8 @@ def load_sensitivity(path: str | Path) -> SensitivityConfig:
         if "horizon_weeks" in fixed_raw or "horizon_weeks" in varied_raw:
             raise ConfigError(source, "sensitivity.horizon",
                               "horizon_weeks is also set in [fixed] or [parameters]; give it once")
-        fixed["horizon_weeks"] = _checked("horizon_weeks", sens["horizon"], params, source,
-                                          "sensitivity.horizon")
+        fixed["horizon_weeks"] = parameter_value("horizon_weeks", sens["horizon"], params, source,
+                                                 "sensitivity.horizon")
     if not varied_raw:
         raise ConfigError(source, "parameters", "give at least one parameter to vary")
     bounds = {}
@@ -195,13 +195,6 @@ def _method_key(sens: dict, key: str, method: str, methods: tuple[str, ...], sou
     return whole(sens[key], source, where, low, high)
 
 
-def _checked(key: str, value: Any, params: Parameters, source: str, where: str) -> Value:
-    try:
-        return getattr(params.with_overrides({key: value}, source), key)
-    except ConfigError as exc:
-        raise ConfigError(source, where, exc.problem) from None
-
-
 def _bounds(key: str, spec: Any, params: Parameters, source: str) -> tuple[float, float]:
     where = f"parameters.{key}"
     if key not in Parameters.names():
@@ -211,14 +204,7 @@ def _bounds(key: str, spec: Any, params: Parameters, source: str) -> tuple[float
                           "set it in [fixed] (or compare both with `escalation sweep`)")
     if not isinstance(spec, dict):
         raise ConfigError(source, where, "must be a range { low = ..., high = ... }")
-    only(spec, {"low", "high"}, source, f"{where}.")
-    for bound in ("low", "high"):
-        if bound not in spec:
-            raise ConfigError(source, f"{where}.{bound}", "missing range bound")
-    low = _checked(key, spec["low"], params, source, f"{where}.low")
-    high = _checked(key, spec["high"], params, source, f"{where}.high")
-    if not low < high:
-        raise ConfigError(source, where, f"bad range: low ({low}) must be below high ({high})")
+    low, high = range_bounds(key, spec, {"low", "high"}, params, source, where)
     return float(low), float(high)
 
 

@@ -8,15 +8,18 @@ whatever the number of runs.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from experiments.executors import Executor
+from experiments.results import summarise
 from experiments.runner import chunk_count, iter_chunks, run_chunk
 from experiments.storage import SweepStore
 from experiments.sweep_config import SweepConfig
@@ -86,3 +89,22 @@ def shares_text(counts: Counter) -> str:
     if not total:
         return ""
     return " ".join(f"{SHORT[o]} {counts[o] / total:.0%}" for o in OUTCOMES)
+
+
+def sweep_to_folder(config: SweepConfig, out: Path, executor: Executor, progress: bool
+                    ) -> tuple[SweepReport, pd.DataFrame, pd.DataFrame] | None:
+    """Run (or resume) a sweep, then write its summaries and figures.
+
+    Returns None after Ctrl-C: the finished chunks stay on disk for a resume.
+    """
+    from experiments.figures import make_figures  # matplotlib, only once results exist
+
+    try:
+        report = run_sweep(config, out, executor, progress=progress)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished chunks are kept in {out}; run the same command "
+              "again to resume", file=sys.stderr)
+        return None
+    per_point, overall = summarise(out)
+    make_figures(out, per_point)
+    return report, per_point, overall

@@ -32,9 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from experiments.figures import make_figures
-    from experiments.results import format_table, summarise
-    from experiments.sweep import run_sweep
+    from experiments.results import format_table
+    from experiments.sweep import sweep_to_folder
 
     config = load_sweep(args.config)
     replications = whole_option(args.replications, "--replications")
@@ -50,14 +49,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print(f"sweep {config.name}: {len(config.points)} point(s) x {config.replications} "
                   f"replications = {config.total_runs} runs of {Path(config.scenario).stem} "
                   f"({config.design} design), {executor.describe()} -> {out}", flush=True)
-        try:
-            report = run_sweep(config, out, executor, progress=not args.quiet)
-        except KeyboardInterrupt:
-            print(f"\ninterrupted: finished chunks are kept in {out}; run the same command "
-                  "again to resume", file=sys.stderr)
-            return 130
-    per_point, overall = summarise(out)
-    make_figures(out, per_point)
+        done = sweep_to_folder(config, out, executor, progress=not args.quiet)
+    if done is None:
+        return 130
+    report, per_point, overall = done
     if not args.quiet:
         resumed = f", {report.runs_resumed} found on disk" if report.runs_resumed else ""
         print(f"ran {report.runs_this_session} runs in {report.seconds:.1f} s "

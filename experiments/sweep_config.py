@@ -114,8 +114,8 @@ def load_sweep(path: str | Path) -> SweepConfig:
         if "horizon_weeks" in fixed_raw or "horizon_weeks" in vary_raw:
             raise ConfigError(source, "experiment.horizon",
                               "horizon_weeks is also set in [fixed] or [vary]; give it once")
-        fixed["horizon_weeks"] = _value("horizon_weeks", exp["horizon"], params, source,
-                                        "experiment.horizon")
+        fixed["horizon_weeks"] = parameter_value("horizon_weeks", exp["horizon"], params,
+                                                 source, "experiment.horizon")
     for key in vary_raw:
         if key in fixed_raw:
             raise ConfigError(source, f"vary.{key}", "also set in [fixed]; give it once")
@@ -159,7 +159,8 @@ def _axis(key: str, spec: Any, design: str, params: Parameters,
     if isinstance(spec, list):
         if not spec:
             raise ConfigError(source, where, "empty list")
-        values = [_value(key, v, params, source, f"{where}[{i}]") for i, v in enumerate(spec)]
+        values = [parameter_value(key, v, params, source, f"{where}[{i}]")
+                  for i, v in enumerate(spec)]
         if len(set(values)) != len(values):
             raise ConfigError(source, where, f"repeated value in {spec!r}")
         return values
@@ -168,14 +169,7 @@ def _axis(key: str, spec: Any, design: str, params: Parameters,
                           "{ low = ..., high = ..., num = ... }")
     if kind == "bool":
         raise ConfigError(source, where, "a true/false parameter varies as a list")
-    only(spec, RANGE_KEYS, source, f"{where}.")
-    for bound in ("low", "high"):
-        if bound not in spec:
-            raise ConfigError(source, f"{where}.{bound}", "missing range bound")
-    low = _value(key, spec["low"], params, source, f"{where}.low")
-    high = _value(key, spec["high"], params, source, f"{where}.high")
-    if not low < high:
-        raise ConfigError(source, where, f"bad range: low ({low}) must be below high ({high})")
+    low, high = range_bounds(key, spec, RANGE_KEYS, params, source, where)
     if design != "grid":
         if "num" in spec:
             raise ConfigError(source, f"{where}.num", f"design {design} samples ranges; "
@@ -190,13 +184,28 @@ def _axis(key: str, spec: Any, design: str, params: Parameters,
     return [float(round(v, 12)) for v in grid]
 
 
-def _value(key: str, value: Any, params: Parameters, source: str, where: str) -> Value:
+def parameter_value(key: str, value: Any, params: Parameters, source: str,
+                    where: str) -> Value:
     """One value checked against the parameter's type and range (message names ``where``)."""
     try:
         checked = params.with_overrides({key: value}, source)
     except ConfigError as exc:
         raise ConfigError(source, where, exc.problem) from None
     return getattr(checked, key)
+
+
+def range_bounds(key: str, spec: dict, allowed: set[str] | frozenset[str], params: Parameters,
+                 source: str, where: str) -> tuple[Value, Value]:
+    """The checked (low, high) of a range table ``{ low = ..., high = ... }``."""
+    only(spec, allowed, source, f"{where}.")
+    for bound in ("low", "high"):
+        if bound not in spec:
+            raise ConfigError(source, f"{where}.{bound}", "missing range bound")
+    low = parameter_value(key, spec["low"], params, source, f"{where}.low")
+    high = parameter_value(key, spec["high"], params, source, f"{where}.high")
+    if not low < high:
+        raise ConfigError(source, where, f"bad range: low ({low}) must be below high ({high})")
+    return low, high
 
 
 def _sampled_points(axes: dict[str, Any], design: str, exp: dict, seed: int,
@@ -226,7 +235,7 @@ def _sampled_points(axes: dict[str, Any], design: str, exp: dict, seed: int,
                 low, high = axis
                 raw = low + float(u) * (high - low)
                 kind = Parameters.spec(key)["type"]
-                point[key] = _value(key, round(raw) if kind == "int" else raw,
-                                    params, source, f"vary.{key}")
+                point[key] = parameter_value(key, round(raw) if kind == "int" else raw,
+                                             params, source, f"vary.{key}")
         points.append(point)
     return tuple(points)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from model.world import clip
+
 if TYPE_CHECKING:
     from agents.state import StateAgent
     from model.model import EscalationModel
@@ -18,15 +20,11 @@ if TYPE_CHECKING:
                         StateAgent | None, float], None]
 
 
-def _clip(value: float) -> float:
-    return 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
-
-
 def hostility(m, actor, target, seen, value) -> None:
     """Richardson: the target's hostility toward whoever it blames."""
     if seen is not None:
         row = m.hostility[target.index]
-        row[seen.index] = _clip(row[seen.index] + m.p.reactivity * value)
+        row[seen.index] = clip(row[seen.index] + m.p.reactivity * value)
 
 
 def enemy_hostility(m, actor, target, seen, value) -> None:
@@ -34,7 +32,7 @@ def enemy_hostility(m, actor, target, seen, value) -> None:
     if target in m.belligerents:
         enemy = m.defender if target is m.attacker else m.attacker
         row = m.hostility[enemy.index]
-        row[actor.index] = _clip(row[actor.index] + m.p.reactivity * value)
+        row[actor.index] = clip(row[actor.index] + m.p.reactivity * value)
 
 
 def tension(m, actor, target, seen, value) -> None:
@@ -44,7 +42,7 @@ def tension(m, actor, target, seen, value) -> None:
 def dossier(m, actor, target, seen, value) -> None:
     """Tension over the nuclear dossier, in scenarios that have one."""
     if m.has_dossier:
-        m.dossier_tension = _clip(m.dossier_tension + value)
+        m.dossier_tension = clip(m.dossier_tension + value)
 
 
 def target_capability(m, actor, target, seen, value) -> None:
@@ -53,7 +51,7 @@ def target_capability(m, actor, target, seen, value) -> None:
 
 
 def target_morale(m, actor, target, seen, value) -> None:
-    target.morale = _clip(target.morale + value)
+    target.morale = clip(target.morale + value)
 
 
 def target_economy(m, actor, target, seen, value) -> None:
@@ -61,11 +59,11 @@ def target_economy(m, actor, target, seen, value) -> None:
 
 
 def target_pressure(m, actor, target, seen, value) -> None:
-    target.pressure = _clip(target.pressure + value)
+    target.pressure = clip(target.pressure + value)
 
 
 def target_relief(m, actor, target, seen, value) -> None:
-    target.weariness = _clip(target.weariness - value)
+    target.weariness = clip(target.weariness - value)
 
 
 def target_cohesion(m, actor, target, seen, value) -> None:
@@ -87,7 +85,7 @@ def aid(m, actor, target, seen, value) -> None:
 
 
 def sanctions(m, actor, target, seen, value) -> None:
-    actor.sanction_stance[target.name] = _clip(
+    actor.sanction_stance[target.name] = clip(
         actor.sanction_stance.get(target.name, 0.0) + value)
     for alliance in m.alliances:
         if alliance.sanctions and actor in alliance.members:
@@ -111,7 +109,7 @@ def self_capability(m, actor, target, seen, value) -> None:
 
 
 def self_pressure(m, actor, target, seen, value) -> None:
-    actor.pressure = _clip(actor.pressure + value)
+    actor.pressure = clip(actor.pressure + value)
 
 
 def offensive(m, actor, target, seen, value) -> None:
@@ -127,7 +125,7 @@ def defence(m, actor, target, seen, value) -> None:
 def siege(m, actor, target, seen, value) -> None:
     """The attacker's siege of the defender: besieging raises it, consolidating lowers it."""
     if actor in m.belligerents:
-        m.front.siege = _clip(m.front.siege + value)
+        m.front.siege = clip(m.front.siege + value)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -15,15 +15,15 @@ import mesa
 import numpy as np
 
 from agents.alliance import AllianceAgent
-from agents.catalogue import INSTRUMENTS, Action
-from agents.choice import CONDITION_BIT, build_menu, is_ally, is_enemy
+from agents.catalogue import CONDITION_BIT, INSTRUMENTS, Action
+from agents.choice import build_menu, is_ally, is_enemy
 from agents.state import StateAgent
 from model.collector import ScalarCollector
 from model.effects import HANDLERS as EFFECTS
 from model.ladder import Ladder
 from model.outcomes import Verdict, judge
 from model.scenario import Scenario, load_scenario
-from model.world import Front, Talks
+from model.world import Front, Talks, clip
 
 ACTION_COLUMNS = ("step", "actor", "action", "target", "instrument", "covert", "score", "rung",
                   "attributed_to")
@@ -70,8 +70,6 @@ class EscalationModel(mesa.Model):
             state.menu = build_menu(state, self.states, spec.catalogue, names, self.p, spec)
             state.pledge = actor.pledge
             state.sanction_stance = dict(actor.sanctions)
-        self.defender.optimism = -self.defender.optimism  # its bias is against attacker gains
-        self.defender.belief_bias = self.defender.optimism
         for alliance in (a for a in self.alliances if a.sanctions):
             for target in {t for m in alliance.members for t in m.sanction_stance}:
                 alliance.sanction_level[target] = float(np.mean(
@@ -117,7 +115,6 @@ class EscalationModel(mesa.Model):
             model_reporters=self._reporters(),
             tables={"actions": list(ACTION_COLUMNS)} if record_actions else None,
         )
-        self._required_bits = {a.name: sum(_BIT[c] for c in a.requires) for a in spec.catalogue}
         self._apply_events(0)
         self._update_relations()
         self._update_drives()
@@ -158,7 +155,7 @@ class EscalationModel(mesa.Model):
                 # A scheduled action happens only if its conditions hold then (the call
                 # needs the channel open), so experiments can switch it off.
                 action = self.spec.catalogue.get(event.action)
-                if self._required_bits[action.name] & ~self.conditions_for(actor) == 0:
+                if action.required_bits & ~self.conditions_for(actor) == 0:
                     self.execute(actor, action, self.by_name.get(event.target))
 
     # ------------------------------------------------------------------ choice support
@@ -224,7 +221,7 @@ class EscalationModel(mesa.Model):
     def give_aid(self, actor: StateAgent, target: StateAgent, amount: float) -> None:
         """Aid to the defender goes through the aid alliance; other aid arrives directly."""
         if target is self.defender and actor in self._aid_givers:
-            actor.pledge = _clip(actor.pledge + amount)
+            actor.pledge = clip(actor.pledge + amount)
         elif amount > 0 and target.initial_capability > 0:
             target.capability += self.p.aid_effect * amount
 
@@ -311,23 +308,23 @@ class EscalationModel(mesa.Model):
             state.cost_week = 0.0
             if state.is_belligerent:
                 burden = intensity + 5.0 * cost + 0.5 * p.multilateral_pressure
-                state.weariness = _clip(state.weariness + p.weariness_rate * burden
+                state.weariness = clip(state.weariness + p.weariness_rate * burden
                                         - p.weariness_recovery * state.weariness
                                         * (1.0 - intensity))
                 if state is self.attacker:
                     target = 0.7 + 150.0 * momentum - 0.4 * state.weariness
                 else:
                     target = 0.7 - 150.0 * momentum - 0.4 * state.weariness + 0.5 * self.aid_week
-                target = _clip(target, 0.05, 1.0)
-                state.morale = _clip(state.morale + 0.05 * (target - state.morale))
+                target = clip(target, 0.05, 1.0)
+                state.morale = clip(state.morale + 0.05 * (target - state.morale))
             else:
                 state.pressure += 0.5 * cost
-            state.pressure = _clip(state.pressure
+            state.pressure = clip(state.pressure
                                    + 0.05 * (state.baseline_pressure - state.pressure))
             state.threat_memory *= threat_keep
             state.strike_memory *= 0.95
             state.loss = self._perceived_loss(state)
-            state.threat = _clip(state.threat_memory + 0.5 * state.loss)
+            state.threat = clip(state.threat_memory + 0.5 * state.loss)
 
     def _sanction_levels(self) -> dict[str, float]:
         """Sanctions on each target: collective levels plus half of unilateral stances."""
@@ -354,7 +351,7 @@ class EscalationModel(mesa.Model):
                 territory_loss = 3.0 * max(0.0, x - x0) / max(1.0 - x0, 0.05)
             army_loss = max(0.0, 1.0 - state.capability / state.initial_capability)
             loss += 0.5 * army_loss + 0.5 * min(1.0, territory_loss)
-        return _clip(loss)
+        return clip(loss)
 
     def _update_relations(self) -> None:
         """Richardson: hostility decays toward the scenario's grievances; tension follows."""
@@ -363,13 +360,13 @@ class EscalationModel(mesa.Model):
         self.hostility += self._grievance
         bloc_hostility = float(np.vdot(self.hostility, self._tension_weights))
         self.heat *= 1.0 - HEAT_DECAY
-        self.tension = _clip(bloc_hostility + self.heat)
+        self.tension = clip(bloc_hostility + self.heat)
         if self.has_dossier:
             # Coupled dossiers: each tension spills into the other (both ways).
             coupling = p.dossier_coupling
-            self.tension = _clip(self.tension + coupling * DOSSIER_SPILL * self.dossier_tension)
+            self.tension = clip(self.tension + coupling * DOSSIER_SPILL * self.dossier_tension)
             drift = 0.01 if self.inspections_blocked else -0.02
-            self.dossier_tension = _clip(self.dossier_tension + drift
+            self.dossier_tension = clip(self.dossier_tension + drift
                                          + coupling * 0.05 * (self.tension - 0.5))
 
     def _update_drives(self) -> None:
@@ -382,7 +379,7 @@ class EscalationModel(mesa.Model):
         belief_a = self.trend_estimate + a.belief_bias
         belief_d = self.trend_estimate + d.belief_bias
         mp = p.multilateral_pressure
-        concession = sum(p.concession_scale * _clip(s.weariness + 0.5 * mp) for s in (a, d))
+        concession = sum(p.concession_scale * clip(s.weariness + 0.5 * mp) for s in (a, d))
         surplus = horizon * (belief_d - belief_a) + concession - a.resolve - d.resolve
         self.appeal = max(-1.0, min(1.0, surplus / 0.05))
         self.belief_gap = horizon * abs(belief_a - belief_d)
@@ -401,7 +398,7 @@ class EscalationModel(mesa.Model):
                 need = 0.3 + state.loss + 0.5 * (1.0 - state.morale)
             else:
                 need = 0.5 * state.threat
-            self.need[state.index] = _clip(need)
+            self.need[state.index] = clip(need)
 
     # ------------------------------------------------------------------ reporting
     def _reporters(self) -> dict[str, Any]:
@@ -475,6 +472,3 @@ class EscalationModel(mesa.Model):
             },
         }
 
-
-def _clip(value: float, low: float = 0.0, high: float = 1.0) -> float:
-    return low if value < low else high if value > high else value

@@ -98,9 +98,6 @@ class Scenario:
     events: tuple[EventSpec, ...]
     catalogue: Catalogue = field(repr=False)
 
-    def actor(self, name: str) -> ActorSpec:
-        return next(a for a in self.actors if a.name == name)
-
 
 def shipped_scenarios() -> dict[str, str]:
     """Names of the shipped scenarios with their one-line descriptions."""

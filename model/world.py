@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def clip(value: float, low: float = 0.0, high: float = 1.0) -> float:
+    """``value`` held within [low, high] (state variables are shares and indices)."""
+    return low if value < low else high if value > high else value
+
+
 @dataclass(slots=True)
 class Front:
     """Territory, momentum and siege between the attacker and the defender.
@@ -54,10 +59,10 @@ class Front:
             rho = params.momentum_persistence
             self.momentum = rho * self.momentum + (1.0 - rho) * push
             before = self.territory
-            self.territory = min(1.0, max(0.0, before + self.momentum + noise))
+            self.territory = clip(before + self.momentum + noise)
             self.change = self.territory - before
             self.intensity = min(1.0, 0.15 + 0.35 * self.combat)
-        self.siege = min(1.0, max(0.0, self.siege * 0.98))
+        self.siege *= 0.98
         # Losses follow the fighting: a side is hurt by the enemy's attacks, and by
         # the enemy's defence in proportion to how much of the attacking it does.
         attacking_a = att_a / (att_a + att_d)

@@ -1,4 +1,6 @@
 # Two commands do all set-up: `make run` and `make test` (see README).
+SHELL  := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -6,6 +8,11 @@ STAMP  := $(VENV)/.installed
 # Candidates for a Python >= 3.12, first match wins (pyenv installs included).
 PY_CANDIDATES := python3.14 python3.13 python3.12 python3 python \
 	$(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3)
+
+# This machine's pip configuration lists package folders that do not exist; pip warns
+# once per package looked up. Only that line is dropped: every other warning and
+# every error still shows, and pipefail keeps pip's exit status.
+PIP_LOCATION_NOISE := ^WARNING: Location 'file://.*' is ignored: it is neither a file nor a directory.$$
 
 .PHONY: install run test lint clean
 
@@ -21,9 +28,8 @@ $(STAMP): pyproject.toml
 	  exit 1; fi; \
 	echo "bootstrapping $(VENV) with $$py"; \
 	"$$py" -m venv $(VENV) && \
-	$(PY) -m pip install -q --upgrade pip && \
-	$(PY) -m pip install -q -e '.[dev]' && \
-	touch $(STAMP)
+	$(PY) -m pip install -q -e '.[dev]' 2>&1 | { grep -v "$(PIP_LOCATION_NOISE)" || true; } && \
+	touch $(STAMP) && echo "installed: $$($(VENV)/bin/escalation --version)"
 
 run: $(STAMP)
 	$(VENV)/bin/escalation sweep experiments/configs/default.toml

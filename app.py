@@ -2,20 +2,17 @@
 
 Serve it with ``escalation viz`` or ``solara run app.py``. It works with no
 internet: matplotlib figures only, Solara's own assets (shared/VIZ_OFFLINE.md).
-The panels live in experiments/viz_components.py.
+The panels and controls live in app_panels.py; the controls are EscalationModel's
+own keyword arguments, so SolaraViz's Reset rebuilds the model itself.
 """
 
 from mesa.visualization import SolaraViz
 
-from experiments.viz_components import (
-    PANELS,
-    EscalationVizModel,
-    initial_kwargs,
-    make_model_params,
-)
+from app_panels import PANELS, initial_kwargs, make_model_params
+from model import EscalationModel
 
 model_params = make_model_params()
-model = EscalationVizModel(**initial_kwargs(model_params))
+model = EscalationModel(**initial_kwargs(model_params))
 
 page = SolaraViz(
     model,

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 
-if TYPE_CHECKING:
-    from agents.state import StateAgent
-    from model.model import EscalationModel
-    from model.scenario import AllianceSpec
+from agents.protocols import AllianceProfile, World
+from agents.state import StateAgent
 
 
 class AllianceAgent(mesa.Agent):
@@ -26,9 +22,9 @@ class AllianceAgent(mesa.Agent):
       baseline and with coordination.
     """
 
-    model: EscalationModel
+    model: World
 
-    def __init__(self, model: EscalationModel, spec: AllianceSpec,
+    def __init__(self, model: World, spec: AllianceProfile,
                  members: list[StateAgent]) -> None:
         super().__init__(model)
         self.name = spec.name

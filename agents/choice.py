@@ -23,14 +23,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from agents.catalogue import MOTIVES, Action
-
-if TYPE_CHECKING:
-    from model.parameters import Parameters
+from agents.actions import MOTIVES, Action
+from agents.protocols import ChoiceParameters
 
 HABIT_HALF_LIFE = 4.0  # weeks for an action's habituation memory to halve
 # Columns of the option matrix: the motives, then cost and escalation score.
@@ -94,7 +92,7 @@ class MenuTemplate:
     """
 
     def __init__(self, actor: Actor, states: Sequence[Actor], catalogue: Sequence[Action],
-                 belligerents: tuple[str, str], params: Parameters) -> None:
+                 belligerents: tuple[str, str], params: ChoiceParameters) -> None:
         options = [(action, target)
                    for action in catalogue if may_take(action, actor)
                    for target in targets_for(action, actor, states, belligerents)]
@@ -254,7 +252,7 @@ _TEMPLATE_LIMIT = 2048
 
 
 def build_menu(actor: Actor, states: Sequence[Actor], catalogue: Sequence[Action],
-               belligerents: tuple[str, str], params: Parameters, scenario: object) -> Menu:
+               belligerents: tuple[str, str], params: ChoiceParameters, scenario: object) -> Menu:
     """A fresh menu, built on a template cached per (scenario, actor, parameters)."""
     key = (id(scenario), actor.name, params)
     cached = _TEMPLATES.get(key)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
 
 from agents.choice import COLUMNS, Menu
-
-if TYPE_CHECKING:
-    from model.model import EscalationModel
-    from model.scenario import ActorSpec
+from agents.protocols import StateProfile, World
 
 _COL = {name: i for i, name in enumerate(COLUMNS)}
 
@@ -19,9 +14,9 @@ _COL = {name: i for i, name in enumerate(COLUMNS)}
 class StateAgent(mesa.Agent):
     """A state actor. Its drives change weekly; its goals and traits come from the scenario."""
 
-    model: EscalationModel
+    model: World
 
-    def __init__(self, model: EscalationModel, spec: ActorSpec, index: int) -> None:
+    def __init__(self, model: World, spec: StateProfile, index: int) -> None:
         super().__init__(model)
         self.name = spec.name
         self.index = index

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from model.model import EscalationModel
+from model import EscalationModel
 
 SEEDS = range(30)
 REPEATS = 5
@@ -28,8 +28,7 @@ def time_runs(**overrides) -> tuple[float, float]:
         weeks = 0
         for seed in SEEDS:
             model = EscalationModel(rng=seed, record_actions=False, **overrides)
-            while model.running:
-                model.step()
+            model.run_model()
             weeks += model.steps
         best = min(best, (time.perf_counter() - start) / len(SEEDS))
     return best * 1000, weeks / len(SEEDS)

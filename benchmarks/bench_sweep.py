@@ -24,10 +24,10 @@ import tracemalloc
 from pathlib import Path
 
 from experiments import load_results
+from experiments.config import Experiment, load_config
 from experiments.executors import make_executor
+from experiments.pipeline import run_sweep
 from experiments.seeds import run_seed
-from experiments.sweep import run_sweep
-from experiments.sweep_config import SweepConfig, load_sweep
 
 WORKERS = 2
 SWEEP = """[experiment]
@@ -43,20 +43,20 @@ trajectories = 0
 """
 
 
-def write_sweep(folder: Path, reps: int, vary: str) -> SweepConfig:
+def write_sweep(folder: Path, reps: int, vary: str) -> Experiment:
     path = folder / f"bench_{reps}.toml"
     path.write_text(SWEEP.format(reps=reps, vary=vary), encoding="utf-8")
-    return load_sweep(path)
+    return load_config(path)
 
 
-def time_executor(config: SweepConfig, name: str, out: Path) -> float:
+def time_executor(config: Experiment, name: str, out: Path) -> float:
     started = time.perf_counter()
     with make_executor(name, None if name == "sequential" else WORKERS) as executor:
         run_sweep(config, out, executor, progress=False)
     return time.perf_counter() - started
 
 
-def time_batch_run(config: SweepConfig) -> tuple[float, dict[int, str]]:
+def time_batch_run(config: Experiment) -> tuple[float, dict[int, str]]:
     """mesa.batch_run over the same (overrides, seed) pairs: one call per point."""
     import mesa
 
@@ -70,7 +70,7 @@ def time_batch_run(config: SweepConfig) -> tuple[float, dict[int, str]]:
         seeds = [run_seed(config.seed, point_id, r) for r in range(config.replications)]
         rows = mesa.batch_run(
             EscalationModel,
-            parameters={"scenario": config.scenario, "record_actions": False,
+            parameters={"scenario_name": config.scenario, "record_actions": False,
                         **config.fixed, **point},
             rng=seeds, max_steps=horizon, number_processes=WORKERS, display_progress=False)
         outcomes.update({row["rng"]: row["outcome"] for row in rows})

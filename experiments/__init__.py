@@ -1,4 +1,8 @@
-"""Experiments on the escalation model: the CLI, single runs, and batch sweeps."""
+"""The workbench: experiment files, designs, the runner, executors, storage, analysis, CLI.
+
+``load_results`` is re-exported lazily (PEP 562) so that ``escalation --help`` and
+the other light commands never import pandas and pyarrow.
+"""
 
 from typing import Any
 
@@ -6,7 +10,6 @@ __all__ = ["load_results"]
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy, so that `escalation` subcommands do not import pandas and pyarrow for nothing.
     if name == "load_results":
         from experiments.results import load_results
         return load_results

@@ -8,7 +8,6 @@ ids (chunk id, run ids, seeds), so completion order does not matter.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import logging
 import multiprocessing
@@ -164,30 +163,3 @@ def make_executor(name: str, workers: int | None = None, scheduler: str | None =
     if name == "processes":
         return ProcessExecutor(workers)
     return DaskExecutor(workers, scheduler)
-
-
-def add_executor_options(parser: argparse.ArgumentParser, quiet_help: str) -> None:
-    """The options every batch command shares: where runs execute, and how chatty it is."""
-    parser.add_argument("--executor", default=None, metavar="NAME",
-                        help=f"{', '.join(EXECUTORS)} (default processes; dask with --scheduler)")
-    parser.add_argument("--workers", default=None, metavar="N",
-                        help="worker processes (default: all cores)")
-    parser.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="join a running dask scheduler, e.g. tcp://10.0.0.5:8786")
-    parser.add_argument("--quiet", action="store_true", help=quiet_help)
-
-
-def whole_option(text: str | None, option: str) -> int | None:
-    """A whole-number command-line option (None if not given)."""
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ConfigError(option, text, "must be a whole number") from None
-
-
-def executor_from_args(args: argparse.Namespace) -> Executor:
-    """The executor the shared options ask for (dask when a scheduler is given)."""
-    name = args.executor or ("dask" if args.scheduler else "processes")
-    return make_executor(name, whole_option(args.workers, "--workers"), args.scheduler)

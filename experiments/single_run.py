@@ -1,4 +1,4 @@
-"""One seeded run of a scenario, and the files it writes."""
+"""The files one seeded run writes, and its printed account (`escalation run`)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from model.model import EscalationModel
-
-
-def run_model(scenario: str | Path, seed: int, overrides: dict[str, Any],
-              record_actions: bool = True) -> EscalationModel:
-    """Build and run one model to its outcome (or its horizon)."""
-    model = EscalationModel(scenario, rng=seed, record_actions=record_actions, **overrides)
-    while model.running:
-        model.step()
-    return model
 
 
 def write_run(model: EscalationModel, out: Path, seed: int) -> dict[str, Any]:

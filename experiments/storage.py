@@ -1,4 +1,4 @@
-"""A sweep's output folder: one closed Parquet file per finished chunk, and a manifest.
+"""An experiment's output folder: one closed Parquet file per finished chunk, and a manifest.
 
 Each chunk is written to a hidden temporary name in the same folder, synced, then
 renamed over its final name (``os.replace`` is atomic), so a killed sweep leaves
@@ -25,7 +25,7 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.sweep_config import SweepConfig
+from experiments.config import Experiment
 from model.scenario import resolve_scenario_path
 from model.validation import ConfigError
 
@@ -72,7 +72,7 @@ def read_manifest(out: Path) -> dict[str, Any] | None:
                           "--out") from None
 
 
-def check_folder(out: Path, config: SweepConfig) -> None:
+def check_folder(out: Path, config: Experiment) -> None:
     """Refuse (before anything is written) a folder that holds another sweep's results."""
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "exists and is not a folder")
@@ -95,7 +95,7 @@ def check_folder(out: Path, config: SweepConfig) -> None:
                           f"not {config.replications}; use another --out or delete the folder")
 
 
-def resume_warnings(out: Path, config: SweepConfig) -> list[str]:
+def resume_warnings(out: Path, config: Experiment) -> list[str]:
     """What changed since the chunks on disk were written (their rows may not be comparable)."""
     manifest = read_manifest(out) if out.is_dir() else None
     if not manifest or not chunk_files(out):
@@ -112,7 +112,7 @@ def resume_warnings(out: Path, config: SweepConfig) -> list[str]:
 class SweepStore:
     """The output folder of one sweep, opened for writing chunks."""
 
-    def __init__(self, out: Path, config: SweepConfig, chunks_total: int) -> None:
+    def __init__(self, out: Path, config: Experiment, chunks_total: int) -> None:
         self.out = out
         self.config = config
         self.chunks_total = chunks_total
@@ -138,6 +138,9 @@ class SweepStore:
             "scenario_sha256": scenario_sha256(config),
             "root_seed": config.seed,
             "design": config.design,
+            "samples": config.samples,
+            "levels": config.levels,
+            "seeds": config.seeds,
             "replications": config.replications,
             "points": len(config.points),
             "varied": list(config.varied),
@@ -194,7 +197,7 @@ class SweepStore:
         atomic_write(self.out / MANIFEST, lambda f: f.write(text.encode("utf-8")))
 
 
-def scenario_sha256(config: SweepConfig) -> str:
+def scenario_sha256(config: Experiment) -> str:
     return hashlib.sha256(resolve_scenario_path(config.scenario).read_bytes()).hexdigest()
 
 

@@ -1,8 +1,11 @@
-"""What each catalogue effect does to the world (docs/ODD.md, "Effects").
+"""What an action does to the world (docs/ODD.md, "Effects" and "Procedures").
 
-One small handler per effect key of agents/data/actions.toml. ``seen`` is who
-the target believes acted (None for an unattributed covert act); ``value`` is
-the effect's magnitude from the catalogue.
+Everything that follows from an action is here, in the order it happens
+(``execute``): the week's bookkeeping, who the target blames, one small handler
+per effect key of model/data/actions.toml, the threat felt, the procedure on the
+talks or the dossier, the kinetic consequences, and the action-log row. In the
+handlers, ``seen`` is who the target believes acted (None for an unattributed
+covert act) and ``value`` is the effect's magnitude from the catalogue.
 """
 
 from __future__ import annotations
@@ -10,16 +13,84 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from agents.choice import is_ally, is_enemy
 from model.world import clip
 
 if TYPE_CHECKING:
+    from agents.actions import Action
     from agents.state import StateAgent
     from model.model import EscalationModel
 
-    Handler = Callable[[EscalationModel, StateAgent, StateAgent | None,
-                        StateAgent | None, float], None]
+    Effect = Callable[[EscalationModel, StateAgent, StateAgent | None, StateAgent | None,
+                       float], None]
+    Procedure = Callable[[EscalationModel, StateAgent, StateAgent | None], None]
+
+THREAT_PER_SCORE = 1 / 600  # threat perception added per escalation-score point received
 
 
+def execute(m: EscalationModel, actor: StateAgent, action: Action,
+            target: StateAgent | None) -> None:
+    """Carry out one action: its effects, attribution, procedure and bookkeeping."""
+    seen = perceived_author(m, actor, target) if action.covert else actor
+    m.week_score += action.score
+    if action.rung > m.week_rung:
+        m.week_rung = action.rung
+    m.week_counts[action.instrument] += 1
+    m.total_counts[action.instrument] += 1
+    m.ladder.record(action.rung, m.steps)
+    actor.cost_week += action.cost
+    actor.last_action = action.name
+    actor.last_target = target.name if target else ""
+    for key, value in action.effects.items():
+        EFFECTS[key](m, actor, target, seen, value)
+    if target is not None and action.score > 0:
+        target.threat_memory += action.score * THREAT_PER_SCORE
+    if action.procedure:
+        PROCEDURES[action.procedure](m, actor, target)
+    if action.kinetic and target is not None:
+        kinetic(m, actor, target, action)
+    if m.record_actions:
+        m.datacollector.add_table_row("actions", {
+            "step": m.steps, "actor": actor.name, "action": action.name,
+            "target": target.name if target else "", "instrument": action.instrument,
+            "covert": action.covert, "score": action.score, "rung": action.rung,
+            "attributed_to": seen.name if seen else "",
+        })
+
+
+def perceived_author(m: EscalationModel, actor: StateAgent, target: StateAgent | None
+                     ) -> StateAgent | None:
+    """Deniability: who, if anyone, the target blames for a covert act."""
+    if target is None or m.random.random() >= m.p.attribution_rate:
+        return None
+    if m.random.random() < m.p.misattribution_rate:
+        scapegoats = [s for s in m.states if is_ally(s, actor) and is_enemy(s, target)]
+        if scapegoats:
+            return m.random.choice(scapegoats)
+    return actor
+
+
+def kinetic(m: EscalationModel, actor: StateAgent, target: StateAgent, action: Action) -> None:
+    """A kinetic act feeds the fighting, may break a truce, or is a direct clash."""
+    if actor in m.belligerents and target in m.belligerents:
+        m.front.combat += action.score / 28.0
+        if m.talks.state == "truce":
+            m.talks.violate()
+        return
+    target.strike_memory += 0.3
+    adversary = m.clash_adversary
+    if ((actor is adversary and target in m.clash_members)
+            or (target is adversary and actor in m.clash_members)):
+        m.direct_clash = True
+
+
+def deliver_aid(m: EscalationModel, flow: float) -> None:
+    """An alliance's collective weekly delivery to the defender."""
+    m.aid_week += flow
+    m.defender.capability += m.p.aid_effect * flow
+
+
+# ---------------------------------------------------------------- effects
 def hostility(m, actor, target, seen, value) -> None:
     """Richardson: the target's hostility toward whoever it blames."""
     if seen is not None:
@@ -81,7 +152,11 @@ def cohesion(m, actor, target, seen, value) -> None:
 
 
 def aid(m, actor, target, seen, value) -> None:
-    m.give_aid(actor, target, value)
+    """Aid to the defender goes through the aid alliance; other aid arrives directly."""
+    if target is m.defender and actor in m.aid_givers:
+        actor.pledge = clip(actor.pledge + value)
+    elif value > 0 and target.initial_capability > 0:
+        target.capability += m.p.aid_effect * value
 
 
 def sanctions(m, actor, target, seen, value) -> None:
@@ -128,10 +203,58 @@ def siege(m, actor, target, seen, value) -> None:
         m.front.siege = clip(m.front.siege + value)
 
 
-HANDLERS: dict[str, Handler] = {
+EFFECTS: dict[str, Effect] = {
     name: globals()[name] for name in (
         "hostility", "enemy_hostility", "tension", "dossier", "target_capability",
         "target_morale", "target_economy", "target_pressure", "target_relief",
         "target_cohesion", "cohesion", "aid", "sanctions", "dialogue", "intel",
         "self_capability", "self_pressure", "offensive", "defence", "siege")
+}
+
+
+# ---------------------------------------------------------------- procedures
+def _belligerents(m: EscalationModel) -> tuple[str, str]:
+    return m.attacker.name, m.defender.name
+
+
+def open_channel(m, actor, target) -> None:
+    m.talks.channel_open = True
+
+
+def cut_channel(m, actor, target) -> None:
+    m.talks.channel_open = False
+
+
+def propose_truce(m, actor, target) -> None:
+    m.talks.propose(actor.name, _belligerents(m))
+
+
+def accept_truce(m, actor, target) -> None:
+    m.talks.accept(actor.name, _belligerents(m))
+
+
+def reject_truce(m, actor, target) -> None:
+    m.talks.reject()
+
+
+def negotiate(m, actor, target) -> None:
+    m.talks.negotiate(m.appeal, m.p.settlement_rate, m.front.territory)
+
+
+def allow_inspections(m, actor, target) -> None:
+    m.inspections_blocked = False
+
+
+def block_inspections(m, actor, target) -> None:
+    m.inspections_blocked = True
+
+
+def nuclear_use(m, actor, target) -> None:
+    m.nuclear_used = True
+
+
+PROCEDURES: dict[str, Procedure] = {
+    name: globals()[name] for name in (
+        "open_channel", "cut_channel", "propose_truce", "accept_truce", "reject_truce",
+        "negotiate", "allow_inspections", "block_inspections", "nuclear_use")
 }

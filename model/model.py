@@ -13,22 +13,24 @@ from typing import Any
 
 import mesa
 import numpy as np
+from mesa.experimental.scenarios import Scenario as MesaScenario
+from mesa.model import RNGLike, SeedLike
 
+from agents.actions import CONDITION_BIT, INSTRUMENTS, Action
 from agents.alliance import AllianceAgent
-from agents.catalogue import CONDITION_BIT, INSTRUMENTS, Action
 from agents.choice import build_menu, is_ally, is_enemy
 from agents.state import StateAgent
+from model import effects
 from model.collector import ScalarCollector
-from model.effects import HANDLERS as EFFECTS
 from model.ladder import Ladder
 from model.outcomes import Verdict, judge
+from model.parameters import Parameters
 from model.scenario import Scenario, load_scenario
 from model.world import Front, Talks, clip
 
 ACTION_COLUMNS = ("step", "actor", "action", "target", "instrument", "covert", "score", "rung",
                   "attributed_to")
 _BIT = CONDITION_BIT
-THREAT_PER_SCORE = 1 / 600  # threat perception added per escalation-score point received
 HEAT_DECAY = 0.5  # share of short-term tension ("heat") from incidents gone each week
 DOSSIER_SPILL = 0.25  # bloc tension added per unit of dossier tension at full coupling
 
@@ -37,17 +39,29 @@ class EscalationModel(mesa.Model):
     """Hybrid-war escalation between two blocs, their alliances and third parties.
 
     Args:
-        scenario: a shipped scenario name, a path to a scenario file, or a Scenario.
+        scenario_name: a shipped scenario name, a path to a scenario file, or a loaded
+            model.scenario.Scenario (actors, alliances, catalogue, parameters).
         rng: seed or numpy Generator (Mesa's convention); all randomness flows from it.
         record_actions: keep the per-action log (the "actions" table); batch runs
             switch it off for speed.
+        scenario: a ``mesa.experimental.scenarios.Scenario`` (Mesa's experiment
+            record, as SolaraViz's Reset and Mesa's tools pass it). Its attributes
+            that name a model parameter are overrides; ``**overrides`` win over
+            them, and they win over the scenario file. A Mesa scenario without an
+            rng takes ``rng``.
         **overrides: any parameter of model.parameters.Parameters, validated.
     """
 
-    def __init__(self, scenario: str | Path | Scenario = "paris_moscow_call", *,
-                 rng: Any = None, record_actions: bool = True, **overrides: Any) -> None:
-        super().__init__(rng=rng)
-        spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    def __init__(self, scenario_name: str | Path | Scenario = "paris_moscow_call", *,
+                 rng: RNGLike | SeedLike | None = None, record_actions: bool = True,
+                 scenario: MesaScenario | None = None, **overrides: Any) -> None:
+        if scenario is not None:
+            overrides = {**_parameters_of(scenario), **overrides}
+            if scenario.rng is None:
+                scenario.rng = rng
+        super().__init__(rng=rng, scenario=scenario)
+        spec = (scenario_name if isinstance(scenario_name, Scenario)
+                else load_scenario(scenario_name))
         self.spec = spec
         self.p = spec.parameters.with_overrides(overrides, "model arguments")
         self.record_actions = record_actions
@@ -59,11 +73,11 @@ class EscalationModel(mesa.Model):
         self.belligerents = (self.attacker, self.defender)
         self.alliances = [AllianceAgent(self, a, [self.by_name[m] for m in a.members])
                           for a in spec.alliances]
-        self._aid_givers = {m for a in self.alliances if a.gives_aid for m in a.members}
+        self.aid_givers = {m for a in self.alliances if a.gives_aid for m in a.members}
         self._sanctioners = {m for a in self.alliances if a.sanctions for m in a.members}
-        self._clash_members = next((set(a.members) for a in self.alliances
-                                    if a.name == spec.clash_alliance), set())  # agents
-        self._clash_adversary = self.by_name.get(spec.clash_adversary)
+        self.clash_members = next((set(a.members) for a in self.alliances
+                                   if a.name == spec.clash_alliance), set())  # agents
+        self.clash_adversary = self.by_name.get(spec.clash_adversary)
 
         names = (spec.attacker, spec.defender)
         for state, actor in zip(self.states, spec.actors, strict=True):
@@ -191,90 +205,12 @@ class EscalationModel(mesa.Model):
 
     # ------------------------------------------------------------------ the world responds
     def execute(self, actor: StateAgent, action: Action, target: StateAgent | None) -> None:
-        """Carry out one action: its effects, attribution, procedures and bookkeeping."""
-        seen = self._perceived_author(actor, target) if action.covert else actor
-        self.week_score += action.score
-        if action.rung > self.week_rung:
-            self.week_rung = action.rung
-        self.week_counts[action.instrument] += 1
-        self.total_counts[action.instrument] += 1
-        self.ladder.record(action.rung, self.steps)
-        actor.cost_week += action.cost
-        actor.last_action = action.name
-        actor.last_target = target.name if target else ""
-        for key, value in action.effects.items():
-            EFFECTS[key](self, actor, target, seen, value)
-        if target is not None and action.score > 0:
-            target.threat_memory += action.score * THREAT_PER_SCORE
-        if action.procedure:
-            self._procedure(action.procedure, actor, target)
-        if action.kinetic and target is not None:
-            self._check_kinetic(actor, target, action)
-        if self.record_actions:
-            self.datacollector.add_table_row("actions", {
-                "step": self.steps, "actor": actor.name, "action": action.name,
-                "target": target.name if target else "", "instrument": action.instrument,
-                "covert": action.covert, "score": action.score, "rung": action.rung,
-                "attributed_to": seen.name if seen else "",
-            })
-
-    def give_aid(self, actor: StateAgent, target: StateAgent, amount: float) -> None:
-        """Aid to the defender goes through the aid alliance; other aid arrives directly."""
-        if target is self.defender and actor in self._aid_givers:
-            actor.pledge = clip(actor.pledge + amount)
-        elif amount > 0 and target.initial_capability > 0:
-            target.capability += self.p.aid_effect * amount
+        """Carry out one action (model/effects.py holds all of its consequences)."""
+        effects.execute(self, actor, action, target)
 
     def deliver_aid(self, flow: float) -> None:
         """An alliance's collective weekly delivery to the defender."""
-        self.aid_week += flow
-        self.defender.capability += self.p.aid_effect * flow
-
-    def _perceived_author(self, actor: StateAgent, target: StateAgent | None
-                          ) -> StateAgent | None:
-        """Deniability: who, if anyone, the target blames for a covert act."""
-        if target is None or self.random.random() >= self.p.attribution_rate:
-            return None
-        if self.random.random() < self.p.misattribution_rate:
-            scapegoats = [s for s in self.states if is_ally(s, actor) and is_enemy(s, target)]
-            if scapegoats:
-                return self.random.choice(scapegoats)
-        return actor
-
-    def _procedure(self, procedure: str, actor: StateAgent, target: StateAgent | None) -> None:
-        talks = self.talks
-        names = (self.attacker.name, self.defender.name)
-        if procedure == "open_channel":
-            talks.channel_open = True
-        elif procedure == "cut_channel":
-            talks.channel_open = False
-        elif procedure == "propose_truce":
-            talks.propose(actor.name, names)
-        elif procedure == "accept_truce":
-            talks.accept(actor.name, names)
-        elif procedure == "reject_truce":
-            talks.reject()
-        elif procedure == "negotiate":
-            talks.negotiate(self.appeal, self.p.settlement_rate, self.front.territory)
-        elif procedure == "allow_inspections":
-            self.inspections_blocked = False
-        elif procedure == "block_inspections":
-            self.inspections_blocked = True
-        elif procedure == "nuclear_use":
-            self.nuclear_used = True
-
-    def _check_kinetic(self, actor: StateAgent, target: StateAgent, action: Action) -> None:
-        """A kinetic act feeds the fighting, may break a truce, or is a direct clash."""
-        if actor in self.belligerents and target in self.belligerents:
-            self.front.combat += action.score / 28.0
-            if self.talks.state == "truce":
-                self.talks.violate()
-            return
-        target.strike_memory += 0.3
-        adversary = self._clash_adversary
-        if ((actor is adversary and target in self._clash_members)
-                or (target is adversary and actor in self._clash_members)):
-            self.direct_clash = True
+        effects.deliver_aid(self, flow)
 
     # ------------------------------------------------------------------ weekly responses
     def _resolve_battlefield(self) -> None:
@@ -472,3 +408,7 @@ class EscalationModel(mesa.Model):
             },
         }
 
+
+def _parameters_of(scenario: MesaScenario) -> dict[str, Any]:
+    """The model parameters a Mesa scenario sets (its other attributes are not ours)."""
+    return {name: value for name, value in scenario if name in Parameters.names()}

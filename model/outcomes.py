@@ -96,7 +96,7 @@ def _update_window(verdict: Verdict, model, weeks: int) -> bool:
 
 
 # Documented parameter settings (seed scenario) under which each outcome is the
-# most common over 50 seeds; tests/test_outcomes.py checks that this stays true.
+# most common over 50 seeds; tests/model/test_outcomes.py checks that this stays true.
 REFERENCE_SETTINGS: dict[str, dict[str, float | bool]] = {
     "frozen": {},  # the seed scenario's defaults: the front stalls at low intensity
     "negotiated": {"multilateral_pressure": 0.9},

@@ -13,7 +13,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from agents.catalogue import DEFAULT_CATALOGUE, MOTIVES, Catalogue, load_catalogue
+from agents.actions import MOTIVES
+from model.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue
 from model.parameters import Parameters
 from model.validation import ConfigError, flag, names, number, only, read_toml, table, text
 

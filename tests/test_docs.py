@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from agents.catalogue import load_catalogue
-from experiments.cli import parameter_table_markdown
+from experiments.cli.info import parameter_table_markdown
+from model.catalogue import load_catalogue
 from model.outcomes import REFERENCE_SETTINGS, RULES
 
 ODD = Path(__file__).parents[1] / "docs" / "ODD.md"

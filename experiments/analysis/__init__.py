@@ -1,0 +1,1 @@
+"""The analysis functions of the workbench: pure functions of DataFrames, and figures."""

@@ -1,0 +1,160 @@
+"""`escalation report`: run (or resume) the question sweeps, then write the report.
+
+The questions are the sweep files of experiments/configs/ with a ``[question]`` table
+(experiments.questions), in question order. The full report runs each question's
+sweep file into the folder `escalation sweep` would use (outputs/<experiment>/), so
+sweeps already run are reused through the batch runner's resume and a killed report
+loses at most the chunks in flight. ``--smoke`` runs the same questions with few
+replications and a short horizon, from derived sweep files kept beside the results
+(DIR/sweeps/), into DIR/<name>/. Bad input is a ConfigError (one line, exit 2) raised
+before any sweep starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from experiments.cli.options import add_executor_options, executor_from_args
+from model.validation import ConfigError
+
+if TYPE_CHECKING:
+    from experiments.analysis.report import Section
+    from experiments.config import Experiment
+    from experiments.questions import Question
+
+    Plan = list[tuple[Question, Experiment, Path]]
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+SMOKE_REPLICATIONS = 16
+SMOKE_HORIZON = 104
+SMOKE_SETTINGS = f"{SMOKE_REPLICATIONS} replications per point, horizon {SMOKE_HORIZON} weeks"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``report`` subcommand to the ``escalation`` parser."""
+    report = subparsers.add_parser(
+        "report", help="run the question sweeps and write a report (report.md, figures)",
+        description="Run (or resume) the sweep of each question of the model brief (the "
+                    "sweep files of experiments/configs/ with a [question] table) and write "
+                    "DIR/report.md: outcome shares per arm with Wilson 95% intervals, a "
+                    "chi-square test, and one generated sentence per question.")
+    report.add_argument("--out", default=None, metavar="DIR",
+                        help="report folder (default outputs/report, or outputs/report_smoke "
+                             "with --smoke)")
+    add_executor_options(report, "no progress bars")
+    report.add_argument("--smoke", action="store_true",
+                        help=f"quick check: {SMOKE_SETTINGS}, into DIR/<experiment>/ "
+                             "(the precision target is not met)")
+    report.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from experiments.pipeline import sweep_to_folder
+    from experiments.questions import load_questions
+    from experiments.storage import check_folder, resume_warnings
+
+    out = Path(args.out) if args.out else Path("outputs") / (
+        "report_smoke" if args.smoke else "report")
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", str(out), "exists and is not a folder")
+    originals = load_questions(CONFIGS)
+    if not originals:
+        raise ConfigError(str(CONFIGS), "", "no sweep file with a [question] table")
+    runs = sum(len(config.points) * SMOKE_REPLICATIONS if args.smoke else config.total_runs
+               for _, config in originals)
+    with executor_from_args(args, runs) as executor:  # bad options refused before any write
+        plan = smoke_plan(originals, out) if args.smoke else [
+            (q, config, Path("outputs") / config.name) for q, config in originals]
+        for _, config, folder in plan:  # refuse a foreign folder before running anything
+            check_folder(folder, config)
+        for question, config, folder in plan:
+            for warning in resume_warnings(folder, config):
+                print(f"escalation: warning: {warning}; delete the folder for a clean sweep",
+                      file=sys.stderr)
+            if not args.quiet:
+                print(f"Q{question.number} {question.title}: {len(config.points)} point(s) x "
+                      f"{config.replications} replications = {config.total_runs} runs, "
+                      f"{executor.describe()} -> {folder}", flush=True)
+            if sweep_to_folder(config, folder, executor, progress=not args.quiet) is None:
+                return 130
+    path, sections = build_report([(q, folder) for q, _, folder in plan], out,
+                                  SMOKE_SETTINGS if args.smoke else None)
+    for section in sections:
+        for sentence in section.sentences:
+            print(f"Q{section.question.number}. {sentence}")
+    print(f"wrote {path} and {out / 'figures'}/")
+    return 0
+
+
+def build_report(entries: list[tuple[Question, Path]], out: Path,
+                 smoke: str | None = None) -> tuple[Path, list[Section]]:
+    """Read each question's finished sweep folder; write ``out/report.md`` and its figures."""
+    from datetime import UTC, datetime
+
+    from experiments.analysis.report import columns, document, section, write_report
+    from experiments.cli.export import check_results
+    from experiments.results import load_results
+    from experiments.storage import code_version
+
+    sections = [section(q, load_results(folder, columns(q)), check_results(folder), folder,
+                        smoke) for q, folder in entries]
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return write_report(sections, out, document(sections, smoke, code_version(), now)), sections
+
+
+def smoke_plan(originals: list[tuple[Question, Experiment]], out: Path) -> Plan:
+    """Derived sweep files (few replications, short horizon) in out/sweeps/, results in out/.
+
+    The derived files leave out ``[question]``: the question is the original file's.
+    """
+    import tomllib
+
+    from experiments.config import load_config
+
+    folder = out / "sweeps"
+    folder.mkdir(parents=True, exist_ok=True)
+    plan = []
+    for question, config in originals:
+        raw = tomllib.loads(Path(config.source).read_text(encoding="utf-8"))
+        raw.pop("question", None)
+        raw["experiment"].update(
+            scenario=config.scenario, replications=SMOKE_REPLICATIONS, horizon=SMOKE_HORIZON,
+            chunk_size=SMOKE_REPLICATIONS, trajectories=1,
+            description=f"[smoke] {config.description}")
+        raw.get("fixed", {}).pop("horizon_weeks", None)
+        derived = folder / Path(config.source).name
+        text = (f"# Derived by `escalation report --smoke` from {Path(config.source).name}: "
+                f"{SMOKE_SETTINGS}.\n" + to_toml(raw))
+        if not derived.exists() or derived.read_text(encoding="utf-8") != text:
+            derived.write_text(text, encoding="utf-8")
+        smoke = load_config(derived)
+        plan.append((question, smoke, out / smoke.name))
+    return plan
+
+
+def to_toml(raw: dict[str, dict[str, Any]]) -> str:
+    """A sweep file's tables back as TOML (the value types sweep files use)."""
+    blocks = []
+    for table, entries in raw.items():
+        lines = [f"[{table}]", *(f"{key} = {_value(v)}" for key, v in entries.items())]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {value!r} as TOML")

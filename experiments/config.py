@@ -1,0 +1,268 @@
+"""Experiment files (TOML): what to run, validated on load, and the points they define.
+
+One loader for every design: a sweep and a sensitivity analysis are the same kind of
+file. An experiment file has an ``[experiment]`` table and optional ``[fixed]``,
+``[vary]`` and ``[question]`` tables::
+
+    [experiment]
+    name = "channel"                 # output folder outputs/<name>/
+    scenario = "paris_moscow_call"   # shipped name, or a .toml path (relative to this file)
+    replications = 500               # seeded runs per parameter point
+    seed = 20250701                  # root seed: every run's seed derives from it
+    horizon = 156                    # optional: weeks (sets horizon_weeks)
+    design = "grid"                  # optional: grid (default), lhs, sobol, saltelli, morris
+    samples = 64                     # sized designs: lhs/sobol points, Saltelli N, Morris r
+    levels = 4                       # morris only: grid levels (even)
+    seeds = "independent"            # or "common" (default for saltelli and morris)
+    chunk_size = 100                 # optional: runs per task sent to a worker
+    trajectories = 5                 # optional: weekly series kept for replications 0..K-1
+
+    [fixed]                          # overrides applied to every run
+    aid_reliability = 0.6
+
+    [vary]                           # a list of values, or a range
+    channel_open = [true, false]
+    multilateral_pressure = { low = 0.0, high = 1.0, num = 5 }   # grid: 5 evenly spaced
+
+    [question]                       # optional: the report question this file answers
+                                     # (experiments/questions.py)
+
+Every error names the file and the key (``ConfigError``), so the CLI can print it in
+one line and exit with status 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from experiments import design as designs
+from experiments.seeds import MAX_SEED, SEED_SCHEMES, design_rng
+from model.parameters import Parameters
+from model.scenario import load_scenario, scenario_reference
+from model.validation import ConfigError, choice, only, read_toml, table, text, whole
+
+if TYPE_CHECKING:
+    from experiments.questions import Question
+
+EXPERIMENT_KEYS = {"name", "description", "scenario", "replications", "seed", "horizon",
+                   "design", "samples", "levels", "seeds", "chunk_size", "trajectories"}
+RANGE_KEYS = {"low", "high", "num"}
+DEFAULT_CHUNK_SIZE = 100
+DEFAULT_TRAJECTORIES = 5
+DEFAULT_LEVELS = 4
+MAX_SAMPLES = 2**24
+
+Value = designs.Value
+
+
+@dataclass(frozen=True, slots=True)
+class Experiment:
+    """A validated experiment file: plain, picklable data (the Scenario stays in the driver)."""
+
+    source: str              # the file, as given
+    sha256: str              # hash of what the file runs: its identity in an output folder
+    name: str
+    description: str
+    scenario: str            # shipped name, or an absolute path to a scenario file
+    replications: int
+    seed: int
+    design: str
+    samples: int | None      # the size of a sized design
+    levels: int              # Morris grid levels
+    seeds: str               # "independent" or "common" (SEED_SCHEMES)
+    chunk_size: int
+    trajectories: int
+    fixed: dict[str, Value]  # validated overrides for every run (horizon included)
+    axes: dict[str, designs.Axis]         # varied parameter -> values or (low, high)
+    matrix: np.ndarray                    # the design: one row per point (design.py)
+    points: tuple[dict[str, Value], ...]  # point_id -> varied values
+    question: Question | None = None
+
+    @property
+    def varied(self) -> tuple[str, ...]:
+        return tuple(self.axes)
+
+    @property
+    def common_seeds(self) -> bool:
+        return self.seeds == "common"
+
+    @property
+    def total_runs(self) -> int:
+        return len(self.points) * self.replications
+
+    def with_replications(self, replications: Any) -> Experiment:
+        """The same experiment with another number of replications (--replications)."""
+        return replace(self, replications=_positive(replications, "--replications",
+                                                    str(replications)))
+
+
+def load_config(path: str | Path) -> Experiment:
+    """Read and validate an experiment file; raises ConfigError naming the file and key."""
+    source = str(path)
+    raw, _ = read_toml(path, "experiment file")
+    only(raw, {"experiment", "fixed", "vary", "question"}, source)
+    exp = table(raw, "experiment", source)
+    only(exp, EXPERIMENT_KEYS, source, "experiment.")
+    name = text(exp, "name", source, "experiment.")
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise ConfigError(source, "experiment.name", f"must be a plain folder name, got {name!r}")
+    description = exp.get("description", "")
+    if not isinstance(description, str):
+        raise ConfigError(source, "experiment.description", "must be a string")
+    scenario = scenario_reference(text(exp, "scenario", source, "experiment."), source,
+                                  "experiment.scenario", Path(path).parent)
+    params = load_scenario(scenario).parameters
+    replications = _positive(exp.get("replications"), source, "experiment.replications")
+    seed = whole(exp.get("seed"), source, "experiment.seed", 0, MAX_SEED)
+    design = choice(exp.get("design", "grid"), tuple(designs.SAMPLERS), source,
+                    "experiment.design")
+    default_seeds = "common" if design in designs.RANGES_ONLY else "independent"
+    seeds = choice(exp.get("seeds", default_seeds), SEED_SCHEMES, source, "experiment.seeds")
+    chunk_size = whole(exp.get("chunk_size", DEFAULT_CHUNK_SIZE), source,
+                       "experiment.chunk_size", 1, 100_000)
+    trajectories = whole(exp.get("trajectories", DEFAULT_TRAJECTORIES), source,
+                         "experiment.trajectories", 0, 1000)
+    samples = _samples(exp, design, source)
+    levels = _levels(exp, design, source)
+
+    fixed_raw = table(raw, "fixed", source, required=False)
+    vary_raw = table(raw, "vary", source, required=False)
+    checked = params.with_overrides(fixed_raw, source, prefix="fixed.")
+    fixed = {key: getattr(checked, key) for key in fixed_raw}
+    if "horizon" in exp:
+        if "horizon_weeks" in fixed_raw or "horizon_weeks" in vary_raw:
+            raise ConfigError(source, "experiment.horizon",
+                              "horizon_weeks is also set in [fixed] or [vary]; give it once")
+        fixed["horizon_weeks"] = parameter_value("horizon_weeks", exp["horizon"], params,
+                                                 source, "experiment.horizon")
+    for key in vary_raw:
+        if key in fixed_raw:
+            raise ConfigError(source, f"vary.{key}", "also set in [fixed]; give it once")
+    axes = {key: _axis(key, spec, design, params, source) for key, spec in vary_raw.items()}
+    if design != "grid" and not axes:
+        raise ConfigError(source, "vary", f"design {design} needs at least one parameter")
+
+    matrix = designs.SAMPLERS[design](axes, samples or 0, design_rng(seed), levels)
+    whole_number = {key: Parameters.spec(key)["type"] == "int" for key in axes}
+    points = tuple(designs.points(axes, matrix, whole_number))
+    question = None
+    if "question" in raw:
+        from experiments.questions import parse_question
+
+        question = parse_question(table(raw, "question", source), source, tuple(axes))
+    return Experiment(source=source, sha256=_identity(raw), name=name,
+                      description=description, scenario=scenario, replications=replications,
+                      seed=seed, design=design, samples=samples, levels=levels, seeds=seeds,
+                      chunk_size=chunk_size, trajectories=trajectories, fixed=fixed,
+                      axes=axes, matrix=matrix, points=points, question=question)
+
+
+# ------------------------------------------------------------------ pieces
+def _identity(raw: dict[str, Any]) -> str:
+    """SHA-256 of every table but ``[question]``: rewording a question (or a comment)
+    keeps an output folder resumable; any change to what runs makes it foreign."""
+    runs = {key: value for key, value in raw.items() if key != "question"}
+    return hashlib.sha256(json.dumps(runs, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _positive(value: Any, source: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(source, key, f"must be a positive whole number, got {value!r}")
+    return value
+
+
+def _samples(exp: dict, design: str, source: str) -> int | None:
+    """The size of a sized design (a power of two for Sobol sequences)."""
+    key = "experiment.samples"
+    if design not in designs.SIZED:
+        if "samples" in exp:
+            raise ConfigError(source, key, f"only for design {', '.join(designs.SIZED)}")
+        return None
+    if "samples" not in exp:
+        raise ConfigError(source, key, f"design {design} needs samples")
+    samples = whole(exp["samples"], source, key, 1, MAX_SAMPLES)
+    if design in designs.POWER_OF_TWO and samples & (samples - 1):
+        raise ConfigError(source, key, f"design {design} needs a power of two, got {samples}")
+    if design == "morris" and samples < 2:
+        raise ConfigError(source, key, "design morris needs at least 2 trajectories")
+    return samples
+
+
+def _levels(exp: dict, design: str, source: str) -> int:
+    key = "experiment.levels"
+    if "levels" not in exp:
+        return DEFAULT_LEVELS
+    if design != "morris":
+        raise ConfigError(source, key, "only for design morris")
+    levels = whole(exp["levels"], source, key, 2, 1000)
+    if levels % 2:
+        raise ConfigError(source, key, f"must be even (Morris grid), got {levels}")
+    return levels
+
+
+def _axis(key: str, spec: Any, design: str, params: Parameters,
+          source: str) -> designs.Axis:
+    """A list of validated values, or (for sampled designs) the (low, high) of a range."""
+    where = f"vary.{key}"
+    if key not in Parameters.names():
+        raise ConfigError(source, where, "unknown parameter (see `escalation params`)")
+    kind = Parameters.spec(key)["type"]
+    if isinstance(spec, list):
+        if design in designs.RANGES_ONLY:
+            raise ConfigError(source, where, f"design {design} samples ranges only: give "
+                              "{ low = ..., high = ... } (or set it in [fixed])")
+        if not spec:
+            raise ConfigError(source, where, "empty list")
+        values = [parameter_value(key, v, params, source, f"{where}[{i}]")
+                  for i, v in enumerate(spec)]
+        if len(set(values)) != len(values):
+            raise ConfigError(source, where, f"repeated value in {spec!r}")
+        return values
+    if not isinstance(spec, dict):
+        raise ConfigError(source, where, "must be a list of values or a range "
+                          "{ low = ..., high = ..., num = ... }")
+    if kind == "bool":
+        raise ConfigError(source, where, "a true/false parameter varies as a list")
+    low, high = range_bounds(key, spec, params, source, where)
+    if design != "grid":
+        if "num" in spec:
+            raise ConfigError(source, f"{where}.num", f"design {design} samples ranges; "
+                              "set experiment.samples instead")
+        return (float(low), float(high))
+    if "num" not in spec:
+        raise ConfigError(source, f"{where}.num", "a grid range needs num (number of values)")
+    num = whole(spec["num"], source, f"{where}.num", 2, 10_000)
+    grid = np.linspace(float(low), float(high), num)
+    if kind == "int":
+        return sorted({round(float(v)) for v in grid})
+    return [float(round(v, 12)) for v in grid]
+
+
+def parameter_value(key: str, value: Any, params: Parameters, source: str,
+                    where: str) -> Value:
+    """One value checked against the parameter's type and range (message names ``where``)."""
+    try:
+        checked = params.with_overrides({key: value}, source)
+    except ConfigError as exc:
+        raise ConfigError(source, where, exc.problem) from None
+    return getattr(checked, key)
+
+
+def range_bounds(key: str, spec: dict, params: Parameters, source: str,
+                 where: str) -> tuple[Value, Value]:
+    """The checked (low, high) of a range table ``{ low = ..., high = ..., num = ... }``."""
+    only(spec, RANGE_KEYS, source, f"{where}.")
+    for bound in ("low", "high"):
+        if bound not in spec:
+            raise ConfigError(source, f"{where}.{bound}", "missing range bound")
+    low = parameter_value(key, spec["low"], params, source, f"{where}.low")
+    high = parameter_value(key, spec["high"], params, source, f"{where}.high")
+    if not low < high:
+        raise ConfigError(source, where, f"bad range: low ({low}) must be below high ({high})")
+    return low, high

@@ -1,0 +1,121 @@
+"""The experiment driver: stream chunks from an executor to disk, keep only counters.
+
+The driver plans chunks lazily, skips those already on disk (resume), hands the
+rest to the executor, writes each finished chunk as it arrives and forgets it. Its
+memory is the executor's few in-flight results plus a handful of counters,
+whatever the number of runs.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from experiments.config import Experiment
+from experiments.executors import Executor
+from experiments.results import summarise
+from experiments.runner import chunk_count, iter_chunks, run_chunk
+from experiments.storage import SweepStore
+from model.outcomes import OUTCOMES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SHORT = {"negotiated": "neg", "frozen": "frz", "escalated": "esc", "ongoing": "ong"}
+
+
+@dataclass(slots=True)
+class SweepReport:
+    """What a sweep session did."""
+
+    out: Path
+    runs_total: int
+    runs_done: int = 0          # on disk at the end, this session's runs included
+    runs_resumed: int = 0       # already on disk when the session started
+    seconds: float = 0.0
+    outcomes: Counter = field(default_factory=Counter)
+
+    @property
+    def runs_this_session(self) -> int:
+        return self.runs_done - self.runs_resumed
+
+    @property
+    def runs_per_second(self) -> float:
+        return self.runs_this_session / self.seconds if self.seconds else 0.0
+
+
+def run_sweep(config: Experiment, out: Path, executor: Executor,
+              progress: bool = True) -> SweepReport:
+    """Run the chunks of ``config`` missing from ``out``; returns the session's counters."""
+    chunks_total = chunk_count(config)
+    store = SweepStore(out, config, chunks_total)
+    done = store.open(executor.describe())
+    report = SweepReport(out=out, runs_total=config.total_runs)
+    for path in done.values():  # outcome counts of resumed chunks, for the running shares
+        outcomes = pq.read_table(path, columns=["outcome"]).column("outcome").to_pylist()
+        report.outcomes.update(outcomes)
+    report.runs_done = report.runs_resumed = sum(report.outcomes.values())
+    chunks_done = len(done)
+    bar = tqdm(total=config.total_runs, initial=report.runs_done, unit="run", smoothing=0.05,
+               disable=not progress, dynamic_ncols=True, desc=config.name)
+    started = time.perf_counter()
+    complete = False
+    try:
+        tasks = iter_chunks(config, skip=set(done))
+        for result in executor.map_unordered(run_chunk, tasks):
+            store.write_chunk(result.chunk_id, result.table)
+            rows = result.table.num_rows
+            report.outcomes.update(result.outcomes)
+            del result  # the driver keeps counters, not rows
+            chunks_done += 1
+            report.runs_done += rows
+            bar.set_postfix_str(shares_text(report.outcomes), refresh=False)
+            bar.update(rows)
+        complete = chunks_done == chunks_total
+    finally:
+        bar.close()
+        report.seconds = time.perf_counter() - started
+        store.finish(chunks_done, report.runs_done, complete)
+    return report
+
+
+def shares_text(counts: Counter) -> str:
+    """Running outcome shares for the progress bar, e.g. ``neg 12% frz 70% esc 3% ong 15%``."""
+    total = sum(counts.values())
+    if not total:
+        return ""
+    return " ".join(f"{SHORT[o]} {counts[o] / total:.0%}" for o in OUTCOMES)
+
+
+class Finished(NamedTuple):
+    """A finished experiment: what the session did, and the summaries it wrote."""
+
+    report: SweepReport
+    per_point: pd.DataFrame
+    overall: pd.DataFrame
+
+
+def sweep_to_folder(config: Experiment, out: Path, executor: Executor, progress: bool
+                    ) -> Finished | None:
+    """Run (or resume) an experiment, then write its summaries and figures.
+
+    Returns None after Ctrl-C: the finished chunks stay on disk for a resume.
+    """
+    from experiments.analysis.figures import make_figures  # matplotlib, once results exist
+
+    try:
+        report = run_sweep(config, out, executor, progress=progress)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished chunks are kept in {out}; run the same command "
+              "again to resume", file=sys.stderr)
+        return None
+    per_point, overall = summarise(out)
+    make_figures(out, per_point)
+    return Finished(report, per_point, overall)

@@ -1,0 +1,164 @@
+"""The `escalation` CLI: one run's files, listings, and every bad input (exit 2, one line)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from model.scenario import SCENARIO_DIR
+
+SEED_SCENARIO = (SCENARIO_DIR / "paris_moscow_call.toml").read_text(encoding="utf-8")
+CATALOGUE = (Path(__file__).parents[2] / "model" / "data" / "actions.toml").read_text(
+    encoding="utf-8")
+
+
+def escalation(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_run_prints_a_summary_and_writes_three_files(tmp_path):
+    out = tmp_path / "run"
+    result = escalation("run", "--seed", "3", "--steps", "40", "--set", "freeze_weeks=100",
+                        "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    for word in ("outcome", "week", "rule", "crossed", "actions"):
+        assert word in result.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["outcome"] == "ongoing" and summary["decided_step"] == 40
+    assert summary["parameters"]["horizon_weeks"] == 40
+    series = pd.read_csv(out / "timeseries.csv")
+    assert len(series) == 41 and {"escalation_score", "tension", "territory_attacker",
+                                  "cohesion_NATO", "aid_flow", "weariness_defender",
+                                  "channel_open", "truce", "actions_cyber"} <= set(series)
+    actions = pd.read_csv(out / "actions.csv")
+    assert list(actions.columns) == ["step", "actor", "action", "target", "instrument",
+                                     "covert", "score", "rung", "attributed_to"]
+    assert actions["step"].max() == 40
+    assert sum(summary["actions_by_instrument"].values()) == len(actions)
+
+
+def test_scenarios_lists_both_with_a_description():
+    result = escalation("scenarios")
+    assert result.returncode == 0
+    lines = result.stdout.strip().splitlines()
+    assert {line.split()[0] for line in lines} == {"paris_moscow_call", "generic_crisis"}
+    assert all(len(line.split()) > 3 for line in lines)
+
+
+def test_run_takes_a_scenario_file_path(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(SEED_SCENARIO.replace('name = "paris_moscow_call"', 'name = "mine"'))
+    result = escalation("run", "--scenario", str(path), "--steps", "5", "--out",
+                        str(tmp_path / "o"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["scenario"] == "mine"
+
+
+def _bad_scenario(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def _bad_catalogue(tmp_path: Path, catalogue: str) -> str:
+    (tmp_path / "actions.toml").write_text(catalogue)
+    scenario = SEED_SCENARIO.replace('initial_rung = 12',
+                                     'initial_rung = 12\ncatalogue = "actions.toml"')
+    return _bad_scenario(tmp_path, scenario)
+
+
+BAD_INPUTS = {
+    "unknown scenario": (lambda t: ["--scenario", "atlantis"], "atlantis"),
+    "missing scenario file": (lambda t: ["--scenario", str(t / "nope.toml")], "not found"),
+    "unknown parameter": (lambda t: ["--set", "bravery=3"], "bravery"),
+    "wrong type": (lambda t: ["--set", "temperature=hot"], "temperature"),
+    "bool of wrong type": (lambda t: ["--set", "channel_open=maybe"], "channel_open"),
+    "out of range": (lambda t: ["--set", "aid_reliability=1.5"], "aid_reliability"),
+    "not KEY=VALUE": (lambda t: ["--set", "temperature"], "KEY=VALUE"),
+    "negative steps": (lambda t: ["--steps", "-3"], "horizon_weeks"),
+    "malformed scenario TOML": (
+        lambda t: ["--scenario", _bad_scenario(t, "[scenario\nname=")], "malformed TOML"),
+    "scenario value out of range": (
+        lambda t: ["--scenario", _bad_scenario(t, SEED_SCENARIO.replace(
+            "territory = 0.19", "territory = 1.9"))], "war.territory"),
+    "scenario parameter of wrong type": (
+        lambda t: ["--scenario", _bad_scenario(t, SEED_SCENARIO.replace(
+            "multilateral_pressure = 0.3", 'multilateral_pressure = "high"'))],
+        "parameters.multilateral_pressure"),
+    "scenario unknown key": (
+        lambda t: ["--scenario", _bad_scenario(t, SEED_SCENARIO.replace(
+            "siege = 0.4", "siege = 0.4\nsnow = 1"))], "war.snow"),
+    "event naming an unknown actor": (
+        lambda t: ["--scenario", _bad_scenario(t, SEED_SCENARIO.replace(
+            'actor = "United States"\nweeks = 8', 'actor = "Atlantis"\nweeks = 8'))],
+        "Atlantis"),
+    "alliance naming an unknown actor": (
+        lambda t: ["--scenario", _bad_scenario(t, SEED_SCENARIO.replace(
+            'members = ["France", "Germany"]', 'members = ["France", "Prussia"]'))],
+        "alliances.EU.members"),
+    "belligerent without capability": (
+        lambda t: ["--scenario", _bad_scenario(t, SEED_SCENARIO.replace(
+            "capability = 0.55\n", ""))], "actors.Ukraine.capability"),
+    "scheduled action without its target": (
+        lambda t: ["--scenario", _bad_scenario(t, SEED_SCENARIO.replace(
+            'action = "inform_allies"\ntarget = "Ukraine"', 'action = "inform_allies"'))],
+        "target"),
+    "malformed catalogue": (
+        lambda t: ["--scenario", _bad_catalogue(t, CATALOGUE.replace(
+            '[actions.wait]\ninstrument = "status_quo"', '[actions.wait]\ninstrument = "magic"'))],
+        "actions.wait.instrument"),
+    "catalogue action naming an unknown actor": (
+        lambda t: ["--scenario", _bad_catalogue(t, CATALOGUE.replace(
+            'by = ["mediator"]', 'by = ["Atlantis"]'))], "actions.mediate.by"),
+    "catalogue target effect on an untargeted action": (
+        lambda t: ["--scenario", _bad_catalogue(t, CATALOGUE.replace(
+            "effects = { defence = 1.0, siege = -0.1 }",
+            "effects = { defence = 1.0, siege = -0.1, hostility = 0.2 }"))],
+        "actions.consolidate_defence.effects.hostility"),
+    "catalogue score off the Rivera scale": (
+        lambda t: ["--scenario", _bad_catalogue(t, CATALOGUE.replace(
+            'score = 60', 'score = 50'))], "actions.nuclear_use.score"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, case):
+    make_args, must_mention = BAD_INPUTS[case]
+    out = tmp_path / "out"
+    result = escalation("run", *make_args(tmp_path), "--out", str(out))
+    assert result.returncode == 2, (case, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 or lines[0].startswith("usage:"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert must_mention in result.stderr
+    assert not out.exists()
+
+
+def test_model_constructor_rejects_bad_overrides_with_the_key():
+    from model.model import EscalationModel
+    from model.validation import ConfigError
+
+    with pytest.raises(ConfigError, match="temperature"):
+        EscalationModel(temperature=-1)
+    with pytest.raises(ConfigError, match="unknown parameter"):
+        EscalationModel(bravery=1)
+
+
+def test_mesa_batch_run_works_unchanged():
+    import mesa
+
+    from model.model import EscalationModel
+
+    rows = mesa.batch_run(EscalationModel, parameters={"multilateral_pressure": [0.2, 0.9],
+                                                       "record_actions": False},
+                          rng=[1, 2], max_steps=30, number_processes=1, display_progress=False)
+    assert len(rows) == 4
+    assert {"outcome", "rule", "escalation_score", "tension", "multilateral_pressure"} <= \
+        set(rows[0])
+    assert all(row["Step"] <= 30 for row in rows)

@@ -28,13 +28,17 @@ file. An experiment file has an ``[experiment]`` table and optional ``[fixed]``,
                                      # (experiments/questions.py)
 
 Every error names the file and the key (``ConfigError``), so the CLI can print it in
-one line and exit with status 2 before anything is written.
+one line and exit with status 2 before anything is written. ``name`` is a plain name
+(letters, digits, ``_ . -``; it becomes a folder). A design may have at most
+``MAX_POINTS`` (1,000,000) points and ``MAX_RUNS`` (10**9) runs, checked from the axes'
+lengths and ``samples`` before the design is built.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,7 +49,17 @@ from experiments import design as designs
 from experiments.seeds import MAX_SEED, SEED_SCHEMES, design_rng
 from model.parameters import Parameters
 from model.scenario import load_scenario, scenario_reference
-from model.validation import ConfigError, choice, only, read_toml, table, text, whole
+from model.validation import (
+    ConfigError,
+    choice,
+    only,
+    read_toml,
+    safe_name,
+    show,
+    table,
+    text,
+    whole,
+)
 
 if TYPE_CHECKING:
     from experiments.questions import Question
@@ -57,6 +71,12 @@ DEFAULT_CHUNK_SIZE = 100
 DEFAULT_TRAJECTORIES = 5
 DEFAULT_LEVELS = 4
 MAX_SAMPLES = 2**24
+# Caps checked before a design is built: a grid is the product of its axes' lengths, so
+# a few modest axes could otherwise ask for more points than memory holds. One point
+# costs a design row and an overrides dict in the driver (~300 bytes): a million is
+# ~300 MB. Runs are never held at once (chunks stream to disk), so their cap is wider.
+MAX_POINTS = 1_000_000
+MAX_RUNS = 1_000_000_000
 
 Value = designs.Value
 
@@ -98,8 +118,10 @@ class Experiment:
 
     def with_replications(self, replications: Any) -> Experiment:
         """The same experiment with another number of replications (--replications)."""
-        return replace(self, replications=_positive(replications, "--replications",
-                                                    str(replications)))
+        replications = _positive(replications, "--replications", show(replications))
+        _check_size(len(self.points), replications, "--replications", show(replications),
+                    show(replications))
+        return replace(self, replications=replications)
 
 
 def load_config(path: str | Path) -> Experiment:
@@ -109,9 +131,7 @@ def load_config(path: str | Path) -> Experiment:
     only(raw, {"experiment", "fixed", "vary", "question"}, source)
     exp = table(raw, "experiment", source)
     only(exp, EXPERIMENT_KEYS, source, "experiment.")
-    name = text(exp, "name", source, "experiment.")
-    if "/" in name or "\\" in name or name.startswith("."):
-        raise ConfigError(source, "experiment.name", f"must be a plain folder name, got {name!r}")
+    name = safe_name(exp.get("name"), source, "experiment.name")
     description = exp.get("description", "")
     if not isinstance(description, str):
         raise ConfigError(source, "experiment.description", "must be a string")
@@ -148,6 +168,8 @@ def load_config(path: str | Path) -> Experiment:
     if design != "grid" and not axes:
         raise ConfigError(source, "vary", f"design {design} needs at least one parameter")
 
+    _check_size(design_size(design, axes, samples), replications, source,
+                "vary" if design == "grid" else "experiment.samples", "experiment.replications")
     matrix = designs.SAMPLERS[design](axes, samples or 0, design_rng(seed), levels)
     whole_number = {key: Parameters.spec(key)["type"] == "int" for key in axes}
     points = tuple(designs.points(axes, matrix, whole_number))
@@ -173,8 +195,28 @@ def _identity(raw: dict[str, Any]) -> str:
 
 def _positive(value: Any, source: str, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(source, key, f"must be a positive whole number, got {value!r}")
+        raise ConfigError(source, key, f"must be a positive whole number, got {show(value)}")
+    if value > MAX_RUNS:
+        raise ConfigError(source, key, f"must be at most {MAX_RUNS:,}, got {show(value)}")
     return value
+
+
+def design_size(design: str, axes: dict[str, designs.Axis], samples: int | None) -> int:
+    """The number of points a design will have, computed without building it."""
+    if design == "grid":
+        return math.prod(len(axis) for axis in axes.values())
+    return (samples or 0) * designs.points_per_sample(design, len(axes))
+
+
+def _check_size(points: int, replications: int, source: str, points_key: str,
+                runs_key: str) -> None:
+    """Refuse a design too large to hold (MAX_POINTS) or to run (MAX_RUNS)."""
+    if points > MAX_POINTS:
+        raise ConfigError(source, points_key, f"the design would have {points:,} points; at most "
+                          f"{MAX_POINTS:,} are allowed")
+    if points * replications > MAX_RUNS:
+        raise ConfigError(source, runs_key, f"{points:,} points x {replications:,} replications "
+                          f"= {points * replications:,} runs; at most {MAX_RUNS:,} are allowed")
 
 
 def _samples(exp: dict, design: str, source: str) -> int | None:

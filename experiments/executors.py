@@ -4,6 +4,12 @@ Every executor maps a function over tasks and yields results as they finish, wit
 a bounded number of tasks in flight, so the driver never holds more than a few
 chunks' results and the task list can be a lazy generator. Results carry their own
 ids (chunk id, run ids, seeds), so completion order does not matter.
+
+An input error found in a worker (a ConfigError: say, a scenario file deleted after
+the driver loaded it) reaches the driver as the same ConfigError, from every
+executor: the worker catches it and returns it as a value (``_Failed``), and
+``map_unordered`` raises it in the driver. So no pool breaks, no worker logs a
+traceback, and the CLI prints its one line and exits with status 2.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -21,7 +28,45 @@ from model.validation import ConfigError
 
 EXECUTORS = ("sequential", "processes", "dask")
 CONNECT_TIMEOUT_S = 5
+WORKERS_PER_CORE = 8  # --workers above this many per core is a typo, not a plan
 WORKER_PRELOAD = ["experiments.runner"]  # imported once by the fork server, not per worker
+
+
+class _Failed:
+    """A worker's ConfigError, returned as a value (picklable: ConfigError.__reduce__)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ConfigError) -> None:
+        self.error = error
+
+    def __reduce__(self) -> tuple[type, tuple[ConfigError]]:
+        return (_Failed, (self.error,))
+
+
+class _Guarded:
+    """``fn`` for a worker: a ConfigError comes back as ``_Failed`` instead of raising."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn = fn
+
+    def __reduce__(self) -> tuple[type, tuple[Callable[[Any], Any]]]:
+        return (_Guarded, (self.fn,))
+
+    def __call__(self, task: Any) -> Any:
+        try:
+            return self.fn(task)
+        except ConfigError as exc:
+            return _Failed(ConfigError(exc.source, exc.key, exc.problem))
+
+
+def _unwrap(result: Any) -> Any:
+    """A worker's result, or its ConfigError raised here in the driver (no traceback)."""
+    if isinstance(result, _Failed):
+        raise result.error
+    return result
 
 
 class Executor:
@@ -79,14 +124,20 @@ class ProcessExecutor(Executor):
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         pool = self._start()
         pending_tasks = iter(tasks)
-        running: set[Future] = {pool.submit(fn, t)
+        guarded = _Guarded(fn)
+        running: set[Future] = {pool.submit(guarded, t)
                                 for t in itertools.islice(pending_tasks, 2 * self.workers)}
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
-            # Refill first, so workers stay busy while the driver writes results.
-            running |= {pool.submit(fn, t) for t in itertools.islice(pending_tasks, len(done))}
+            if any(isinstance(f.result(), _Failed) for f in done if not f.exception()):
+                for future in running:  # an input error: stop, do not start more
+                    future.cancel()
+                running = set()
+            else:  # refill first, so workers stay busy while the driver writes results
+                running |= {pool.submit(guarded, t)
+                            for t in itertools.islice(pending_tasks, len(done))}
             for future in done:
-                yield future.result()
+                yield _unwrap(future.result())
 
     def close(self) -> None:
         if self._pool is not None:
@@ -115,9 +166,12 @@ class DaskExecutor(Executor):
                                 f"({reason})")
                 raise ConfigError("--scheduler", scheduler, problem) from None
         else:
-            self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
-                                         threads_per_worker=1, processes=processes,
-                                         dashboard_address=None, silence_logs=logging.ERROR)
+            with warnings.catch_warnings():  # its HTTP port taken: it picks another, fine
+                warnings.filterwarnings("ignore", message="Port .* is already in use")
+                self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                                             threads_per_worker=1, processes=processes,
+                                             dashboard_address=None,
+                                             silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
         self.workers = max(1, sum(self._client.nthreads().values()))
 
@@ -131,13 +185,18 @@ class DaskExecutor(Executor):
         client = self._client
         slots = max(4, 2 * sum(client.nthreads().values()))
         pending_tasks = iter(tasks)
-        running = as_completed([client.submit(fn, t, pure=False)
+        guarded = _Guarded(fn)
+        running = as_completed([client.submit(guarded, t, pure=False)
                                 for t in itertools.islice(pending_tasks, slots)])
         for future in running:
-            for task in itertools.islice(pending_tasks, 1):
-                running.add(client.submit(fn, task, pure=False))
             result = future.result()
             future.release()
+            if isinstance(result, _Failed):
+                for other in list(running.futures):  # an input error: stop, do not start more
+                    other.cancel()
+                raise result.error
+            for task in itertools.islice(pending_tasks, 1):
+                running.add(client.submit(guarded, task, pure=False))
             yield result
 
     def close(self) -> None:
@@ -156,6 +215,10 @@ def make_executor(name: str, workers: int | None = None, scheduler: str | None =
         raise ConfigError("--executor", name, f"unknown executor (choose {', '.join(EXECUTORS)})")
     if workers is not None and workers < 1:
         raise ConfigError("--workers", str(workers), "must be a positive whole number")
+    cores = os.cpu_count() or 1
+    if workers is not None and workers > WORKERS_PER_CORE * cores and not scheduler:
+        raise ConfigError("--workers", str(workers), f"must be at most {WORKERS_PER_CORE * cores} "
+                          f"({WORKERS_PER_CORE} per core on this machine's {cores})")
     if scheduler and name != "dask":
         raise ConfigError("--scheduler", scheduler, "needs --executor dask")
     if name == "sequential":

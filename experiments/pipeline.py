@@ -3,7 +3,8 @@
 The driver plans chunks lazily, skips those already on disk (resume), hands the
 rest to the executor, writes each finished chunk as it arrives and forgets it. Its
 memory is the executor's few in-flight results plus a handful of counters,
-whatever the number of runs.
+whatever the number of runs. It holds the folder's lock (``storage.exclusive``) while
+it writes; a full disk ends it with ``disk full: N runs kept, re-run to resume``.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from experiments.config import Experiment
 from experiments.executors import Executor
 from experiments.results import summarise
 from experiments.runner import chunk_count, iter_chunks, run_chunk
-from experiments.storage import SweepStore
+from experiments.storage import SweepStore, disk_full, exclusive, is_disk_full
 from model.outcomes import OUTCOMES
 
 if TYPE_CHECKING:
@@ -51,22 +51,36 @@ class SweepReport:
         return self.runs_this_session / self.seconds if self.seconds else 0.0
 
 
-def run_sweep(config: Experiment, out: Path, executor: Executor,
-              progress: bool = True) -> SweepReport:
-    """Run the chunks of ``config`` missing from ``out``; returns the session's counters."""
+def run_sweep(config: Experiment, out: Path, executor: Executor, progress: bool = True,
+              allow_mixed: bool = False) -> SweepReport:
+    """Run the chunks of ``config`` missing from ``out``; returns the session's counters.
+
+    ``allow_mixed`` resumes a folder whose chunks came from another experiment file,
+    scenario, catalogue or code version (recorded in the manifest); else that is a
+    ConfigError. Raises ConfigError if another process writes to ``out``.
+    """
+    with exclusive(out):
+        return _run_sweep(config, out, executor, progress, allow_mixed)
+
+
+def _run_sweep(config: Experiment, out: Path, executor: Executor, progress: bool,
+               allow_mixed: bool) -> SweepReport:
     chunks_total = chunk_count(config)
-    store = SweepStore(out, config, chunks_total)
-    done = store.open(executor.describe())
+    store = SweepStore(out, config, chunks_total, allow_mixed)
+    try:
+        done = store.open(executor.describe())
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise disk_full(0) from None
+        raise
     report = SweepReport(out=out, runs_total=config.total_runs)
-    for path in done.values():  # outcome counts of resumed chunks, for the running shares
-        outcomes = pq.read_table(path, columns=["outcome"]).column("outcome").to_pylist()
-        report.outcomes.update(outcomes)
+    report.outcomes.update(store.resumed_outcomes)  # for the running shares
     report.runs_done = report.runs_resumed = sum(report.outcomes.values())
     chunks_done = len(done)
     bar = tqdm(total=config.total_runs, initial=report.runs_done, unit="run", smoothing=0.05,
                disable=not progress, dynamic_ncols=True, desc=config.name)
     started = time.perf_counter()
-    complete = False
+    complete = full = False
     try:
         tasks = iter_chunks(config, skip=set(done))
         for result in executor.map_unordered(run_chunk, tasks):
@@ -79,10 +93,21 @@ def run_sweep(config: Experiment, out: Path, executor: Executor,
             bar.set_postfix_str(shares_text(report.outcomes), refresh=False)
             bar.update(rows)
         complete = chunks_done == chunks_total
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        full = True
     finally:
         bar.close()
         report.seconds = time.perf_counter() - started
-        store.finish(chunks_done, report.runs_done, complete)
+        try:
+            store.finish(chunks_done, report.runs_done, complete)
+        except OSError as exc:  # the manifest on disk stays the last one written
+            if not is_disk_full(exc):
+                raise
+            full = True
+    if full:
+        raise disk_full(report.runs_done)
     return report
 
 
@@ -102,20 +127,27 @@ class Finished(NamedTuple):
     overall: pd.DataFrame
 
 
-def sweep_to_folder(config: Experiment, out: Path, executor: Executor, progress: bool
-                    ) -> Finished | None:
-    """Run (or resume) an experiment, then write its summaries and figures.
+def sweep_to_folder(config: Experiment, out: Path, executor: Executor, progress: bool,
+                    allow_mixed: bool = False) -> Finished | None:
+    """Run (or resume) an experiment, then write its summaries and figures (under its lock).
 
     Returns None after Ctrl-C: the finished chunks stay on disk for a resume.
     """
     from experiments.analysis.figures import make_figures  # matplotlib, once results exist
 
-    try:
-        report = run_sweep(config, out, executor, progress=progress)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: finished chunks are kept in {out}; run the same command "
-              "again to resume", file=sys.stderr)
-        return None
-    per_point, overall = summarise(out)
-    make_figures(out, per_point)
+    with exclusive(out):
+        try:
+            report = run_sweep(config, out, executor, progress=progress,
+                               allow_mixed=allow_mixed)
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: finished chunks are kept in {out}; run the same command "
+                  "again to resume", file=sys.stderr)
+            return None
+        try:
+            per_point, overall = summarise(out)
+            make_figures(out, per_point)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise disk_full(report.runs_done) from None
+            raise
     return Finished(report, per_point, overall)

@@ -3,24 +3,38 @@
 ``load_results(DIR)`` gives one row per run for notebooks. ``summarise`` writes
 ``summary.csv`` (one row per parameter point) and ``summary_overall.csv`` (the
 whole sweep): for each outcome its count, share and Wilson 95% interval (the
-closed form of scipy.stats.binomtest's). Only finished chunk files are read;
-temporaries are not.
+closed form of scipy.stats.binomtest's). Only the chunks listed in the manifest whose
+bytes, run ids, outcomes and rules check out are read (``storage.read_chunk``); any
+other chunk file is left out with a ``ResultsWarning``, so a table never holds a run
+twice or an unknown outcome. A folder resumed with ``--allow-mixed`` also warns, and
+``summary_overall.csv`` says so in its ``mixed_provenance`` column.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 from scipy.special import ndtri
 
 from experiments.schema import SERIES, SERIES_PREFIX, THRESHOLD_COLUMNS
-from experiments.storage import atomic_write, chunk_files, read_manifest
+from experiments.storage import (
+    BadChunk,
+    atomic_write,
+    chunk_entries,
+    chunk_files,
+    chunk_path,
+    read_chunk,
+    read_manifest,
+)
 from model.outcomes import OUTCOMES, RULES
 
 CONFIDENCE = 0.95
@@ -46,24 +60,61 @@ def wilson_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[flo
     return min(share, max(0.0, centre - half)), max(share, min(1.0, centre + half))
 
 
-def _files(out: Path) -> list[Path]:
-    out = Path(out)
-    if read_manifest(out) is None:
-        raise FileNotFoundError(f"{out}: no sweep results here (manifest.json missing)")
-    return chunk_files(out)
+class ResultsWarning(UserWarning):
+    """A chunk file left out of a run table, or a table mixing provenances."""
 
 
 def read_columns(out: Path | str, columns: list[str] | None = None) -> pa.Table:
-    """Selected columns of every finished chunk, as one Arrow table (run order not sorted)."""
+    """Selected columns of every verified chunk, as one Arrow table (run order not sorted).
+
+    ``columns`` None reads every column but the weekly series.
+    """
+    out = Path(out)
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise FileNotFoundError(f"{out}: no sweep results here (manifest.json missing)")
+    entries = chunk_entries(manifest)
     tables = []
-    for path in _files(Path(out)):
-        names = pq.read_schema(path).names
-        wanted = [c for c in names if not c.startswith(SERIES_PREFIX)] if columns is None \
-            else [c for c in columns if c in names]
-        tables.append(pq.read_table(path, columns=wanted))
+    for chunk_id, entry in sorted(entries.items()):
+        path = chunk_path(out, chunk_id)
+        if not path.exists():
+            continue  # in flight when the sweep stopped: it runs again on resume
+        try:
+            tables.append(read_chunk(path, entry, columns, skip_prefix=SERIES_PREFIX))
+        except BadChunk as exc:
+            _warn(f"{path}: {exc}; left out (a resume moves it aside and runs it again)")
+    for path in chunk_files(out):
+        if int(path.name[6:-8]) not in entries:
+            _warn(f"{path}: not listed in the manifest; left out")
+    if manifest.get("mixed_provenance"):
+        _warn(f"{out} mixes runs of {len(manifest.get('provenances', []))} provenances "
+              "(resumed with --allow-mixed; see provenances in its manifest.json)")
     if not tables:
         return pa.table({})
     return pa.concat_tables(tables, promote_options="permissive")
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, ResultsWarning, stacklevel=3)
+
+
+@contextmanager
+def warnings_to_stderr() -> Iterator[None]:
+    """Print each distinct ResultsWarning once as ``escalation: warning: ...`` (the CLI's)."""
+    seen: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ResultsWarning)
+        show = warnings.showwarning
+
+        def one_line(message, category, *args, **kwargs) -> None:
+            if not issubclass(category, ResultsWarning):
+                show(message, category, *args, **kwargs)
+            elif str(message) not in seen:
+                seen.add(str(message))
+                print(f"escalation: warning: {message}", file=sys.stderr)
+
+        warnings.showwarning = one_line
+        yield
 
 
 def load_results(out: Path | str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -121,7 +172,8 @@ def outcome_columns(counts: pd.DataFrame) -> pd.DataFrame:
 def summarise(out: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Write summary.csv (per point) and summary_overall.csv; return both tables."""
     out = Path(out)
-    varied = list(read_manifest(out)["varied"])
+    manifest = read_manifest(out)
+    varied = list(manifest["varied"])
     runs = load_results(out, ["point_id", "outcome", "rule", *varied])
     counts = pd.crosstab(runs["point_id"], runs["outcome"], dropna=False)
     counts = counts.reindex(columns=list(OUTCOMES), fill_value=0)
@@ -137,6 +189,7 @@ def summarise(out: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     rules = runs["rule"].value_counts().reindex(list(RULES), fill_value=0)
     for rule, k in rules.items():
         overall[f"rule_{rule}_n"] = int(k)
+    overall["mixed_provenance"] = bool(manifest.get("mixed_provenance", False))
     overall = overall.reset_index()
     for name, frame in ((SUMMARY, per_point), (SUMMARY_OVERALL, overall)):
         text = frame.to_csv(index=False)

@@ -1,15 +1,26 @@
-"""An experiment's output folder: one closed Parquet file per finished chunk, and a manifest.
+"""An experiment's output folder: verified Parquet chunks, a manifest, and one writer at a time.
 
-Each chunk is written to a hidden temporary name in the same folder, synced, then
-renamed over its final name (``os.replace`` is atomic), so a killed sweep leaves
-whole chunk files or stray temporaries that readers ignore and the next run
-removes. A chunk's rows live in exactly one file named by its id: re-running a
-chunk replaces it, never duplicates it. ``manifest.json`` ties the folder to one
-sweep file (by content hash), so a different sweep cannot be mixed in.
+Each chunk is serialised in memory, written to a hidden temporary name in the same
+folder and synced; the manifest then records the chunk (its run ids, the SHA-256 of
+its bytes and its provenance) and only after that is the temporary renamed over
+the chunk's final name (``os.replace`` is atomic). So every file under a final
+name is listed in the manifest, a killed sweep leaves whole chunks or stray
+temporaries, and a chunk is trusted only if its bytes hash to what the manifest
+recorded and its run ids are the planned ones: anything else is reported and moved
+to ``quarantine/`` (its runs run again on resume) or skipped by readers.
+
+One process writes to a folder at a time (``exclusive``: an ``fcntl.flock`` on
+``DIR/.lock``); only the lock holder removes temporaries or quarantines chunks.
+The manifest ties the folder to one experiment (its identity hash) and records the
+provenance of what the runs depend on (experiment, scenario and catalogue files, the
+code of ``agents/`` and ``model/``); a resume after any of them changed is refused
+unless ``allow_mixed``, and then the manifest lists which chunks came from which.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -17,7 +28,11 @@ import os
 import platform
 import re
 import subprocess
-from collections.abc import Callable
+import sys
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -26,14 +41,31 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.config import Experiment
-from model.scenario import resolve_scenario_path
+from model.catalogue import DEFAULT_CATALOGUE
+from model.outcomes import OUTCOMES, RULES
+from model.scenario import SCENARIO_DIR, resolve_scenario_path
 from model.validation import ConfigError
 
 MANIFEST = "manifest.json"
+LOCK = ".lock"
+QUARANTINE = "quarantine"
+FORMAT = 2
+CHECKSUM_KEY = "manifest_sha256"
+PROVENANCE_META = b"escalation.provenance"
 CHUNK_RE = re.compile(r"^chunk-(\d{6,})\.parquet$")
 TEMP_RE = re.compile(r"^\.(chunk-\d{6,}\.parquet|manifest\.json|summary.*\.csv)\.\d+\.tmp$")
+CHECKSUM_RE = re.compile(rf'"{CHECKSUM_KEY}": "([0-9a-f]{{64}})"\s*}}\s*$')
 PACKAGES = ("hybrid-escalation", "mesa", "numpy", "pandas", "pyarrow", "scipy", "dask",
             "distributed", "tqdm")
+ROOT = Path(__file__).resolve().parent.parent
+CODE = ("agents", "model")   # the code a run depends on (scenarios are recorded on their own)
+PSEUDO_FILE_SYSTEMS = frozenset({
+    "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs",
+    "securityfs", "pstore", "bpf", "configfs", "fusectl", "mqueue", "binfmt_misc",
+    "efivarfs", "autofs", "rpc_pipefs", "nsfs", "selinuxfs"})
+PROVENANCE_NAMES = {"experiment_sha256": "the experiment file", "scenario_sha256":
+                    "the scenario file", "catalogue_sha256": "the catalogue file",
+                    "code_sha256": "the code (agents/, model/)", "version": "the package version"}
 
 
 def chunk_path(out: Path, chunk_id: int) -> Path:
@@ -41,49 +73,296 @@ def chunk_path(out: Path, chunk_id: int) -> Path:
 
 
 def chunk_files(out: Path) -> list[Path]:
-    """Finished chunk files, in chunk order (temporaries are never listed)."""
+    """Chunk files under a final name, in chunk order (temporaries are never listed)."""
     found = [(int(m.group(1)), p) for p in out.glob("chunk-*.parquet")
              if (m := CHUNK_RE.match(p.name))]
     return [p for _, p in sorted(found)]
 
 
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def _write_synced(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    with open(path, "wb") as handle:
+        write(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Write through a temporary file in the same folder, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _temporary(path)
     try:
-        with open(tmp, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_synced(tmp, write)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
 
 
-def read_manifest(out: Path) -> dict[str, Any] | None:
-    path = out / MANIFEST
-    if not path.exists():
-        return None
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full(runs_kept: int) -> ConfigError:
+    """The one-line error of a write that found no space left (the folder stays valid)."""
+    return ConfigError("disk full", "", f"{runs_kept} runs kept, re-run to resume")
+
+
+# ------------------------------------------------------------------ output locations
+def check_output(path: Path | str, option: str = "--out", file: bool = False) -> Path:
+    """Refuse, before any run, an output location that cannot be written.
+
+    ``path`` is a folder (or, with ``file``, a file) that may not exist yet. Refused
+    (ConfigError naming ``option``): an unusable name (empty, control characters,
+    too long), a folder that is a file (or a file that is a folder), a location inside
+    a file, on a pseudo file system (/proc, /sys, devtmpfs...), on a read-only file
+    system, or in a folder this user cannot write. Nothing is created.
+    """
+    text = os.fspath(path)
+    if not text.strip() or any(ord(c) < 32 or c == "\x7f" for c in text):
+        raise ConfigError(option, repr(text), "not a usable file name (empty or control "
+                          "characters)")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        encoded = os.fsencode(text)
+    except UnicodeError:
+        raise ConfigError(option, repr(text), "not a usable file name (encoding)") from None
+    if len(encoded) > 4000 or any(len(os.fsencode(p)) > 255 for p in Path(text).parts):
+        raise ConfigError(option, text[:80], "name too long")
+    target = Path(os.path.abspath(text))
+    if target.exists():
+        if file and target.is_dir():
+            raise ConfigError(option, text, "is a folder; give a file name")
+        if not file and not target.is_dir():
+            raise ConfigError(option, text, "exists and is not a folder")
+    probe = target.parent if file or not target.exists() else target
+    while not os.path.lexists(probe) and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(option, text, f"is inside {probe}, which is not a folder")
+    fs_type = _file_system(Path(os.path.realpath(probe)))
+    if fs_type in PSEUDO_FILE_SYSTEMS or _under(Path(os.path.realpath(probe)),
+                                                (Path("/proc"), Path("/sys"))):
+        raise ConfigError(option, text, f"is on a pseudo file system ({fs_type or 'proc'}), "
+                          "not a disk")
+    with suppress(OSError):
+        if os.statvfs(probe).f_flag & os.ST_RDONLY:
+            raise ConfigError(option, text, "is on a read-only file system")
+    writable = probe if file and not target.exists() else (target if target.exists() else probe)
+    if not os.access(writable, os.W_OK | (0 if writable.is_file() else os.X_OK)):
+        raise ConfigError(option, text, f"{writable} is not writable")
+    return target
+
+
+def _under(path: Path, roots: tuple[Path, ...]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def _file_system(path: Path) -> str:
+    """The type of the mounted file system holding ``path`` ('' if unknown)."""
+    best, kind = "", ""
+    try:
+        lines = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ""
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = re.sub(r"\\(\d{3})", lambda m: chr(int(m.group(1), 8)), fields[1])
+        if _under(path, (Path(point),)) and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+# ------------------------------------------------------------------ one writer per folder
+_HELD: dict[str, int] = {}   # folder (real path) -> locked descriptor, in this process
+
+
+def _close_held_in_child() -> None:
+    # A forked child must not keep a folder locked after its parent dies (closing a
+    # duplicate descriptor does not unlock it for the parent).
+    for fd in _HELD.values():
+        with suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_in_child)
+
+
+@contextmanager
+def exclusive(folder: Path | str, option: str = "--out") -> Iterator[Path]:
+    """Hold ``folder`` as its only writer (creating it), for the life of the ``with`` block.
+
+    An ``fcntl.flock`` on ``folder/.lock``, non-blocking: if another process holds
+    it, a ConfigError naming ``option`` is raised and nothing is created, removed or
+    changed. Re-entrant within a process (a report holding a sweep folder can call
+    the pipeline, which takes it again). The kernel releases the lock when the
+    process ends, however it ends.
+    """
+    folder = Path(folder)
+    key = os.path.realpath(folder)
+    if key in _HELD:
+        yield folder
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        holder = b""
+        with suppress(OSError):
+            holder = os.pread(fd, 32, 0)
+        os.close(fd)
+        if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+            raise
+        pid = holder.decode("ascii", "replace").strip()
+        raise ConfigError(option, str(folder), "another escalation command "
+                          f"{f'(pid {pid}) ' if pid.isdigit() else ''}is writing to this "
+                          f"folder; wait for it to end or use another {option}") from None
+    with suppress(OSError):
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    _HELD[key] = fd
+    try:
+        yield folder
+    finally:
+        _HELD.pop(key, None)
+        os.close(fd)
+
+
+# ------------------------------------------------------------------ provenance
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def catalogue_file(scenario_file: Path) -> Path:
+    """The action catalogue a scenario file uses (its own, or the default one)."""
+    try:
+        meta = tomllib.loads(scenario_file.read_text(encoding="utf-8")).get("scenario", {})
     except (OSError, ValueError):
-        raise ConfigError(str(path), "", "unreadable manifest; delete the folder or use another "
-                          "--out") from None
+        return DEFAULT_CATALOGUE
+    named = meta.get("catalogue", "") if isinstance(meta, dict) else ""
+    return scenario_file.parent / named if named else DEFAULT_CATALOGUE
 
 
-def check_folder(out: Path, config: Experiment) -> None:
-    """Refuse (before anything is written) a folder that holds another sweep's results."""
+def code_sha256(skip: set[Path] = frozenset()) -> str:
+    """SHA-256 over the sorted sources (*.py, *.toml) of agents/ and model/.
+
+    The shipped scenarios and the files in ``skip`` (the scenario and catalogue a run
+    uses, recorded on their own) are left out, so editing one names that file.
+    """
+    digest = hashlib.sha256()
+    skipped = {p.resolve() for p in skip}
+    for package in CODE:
+        for path in sorted((ROOT / package).rglob("*")):
+            if (path.suffix not in (".py", ".toml") or not path.is_file()
+                    or SCENARIO_DIR in path.parents or path.resolve() in skipped):
+                continue
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def provenance(config: Experiment) -> dict[str, str]:
+    """Hashes of everything the runs of ``config`` depend on, and their short ``id``.
+
+    The id covers the hashes only (not the paths), so a moved checkout still resumes.
+    """
+    scenario = resolve_scenario_path(config.scenario).resolve()
+    catalogue = catalogue_file(scenario).resolve()
+    record = {"experiment_sha256": config.sha256,
+              "scenario_file": str(scenario), "scenario_sha256": file_sha256(scenario),
+              "catalogue_file": str(catalogue), "catalogue_sha256": file_sha256(catalogue),
+              "code_sha256": code_sha256({scenario, catalogue}), "version": _version()}
+    hashed = {k: record[k] for k in PROVENANCE_NAMES}
+    record["id"] = hashlib.sha256(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:16]
+    return record
+
+
+def provenance_changes(old: dict[str, Any], new: dict[str, Any], out: Path) -> list[str]:
+    """What differs between two provenance records, in words."""
+    changes = []
+    for key, what in PROVENANCE_NAMES.items():
+        if old.get(key) == new.get(key):
+            continue
+        file_key = key.replace("_sha256", "_file")
+        name = f" {Path(new[file_key]).name}" if file_key in new else ""
+        detail = f" ({old.get(key)} -> {new.get(key)})" if key == "version" else ""
+        changes.append(f"{what}{name} changed{detail} since {out} was started")
+    return changes or [f"the provenance of {out} differs"]
+
+
+# ------------------------------------------------------------------ the manifest
+class DamagedManifest(Exception):
+    """manifest.json is unreadable or its checksum does not match its text."""
+
+
+def _load_manifest(out: Path) -> dict[str, Any] | None:
+    path = out / MANIFEST
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeError) as exc:
+        raise DamagedManifest(f"unreadable ({exc})") from None
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        raise DamagedManifest("not valid JSON") from None
+    if not isinstance(manifest, dict):
+        raise DamagedManifest("not a JSON object")
+    if CHECKSUM_KEY in manifest or manifest.get("format") == FORMAT:
+        match = CHECKSUM_RE.search(text)
+        if not match or _checksum(text[:match.start(1)] + "0" * 64
+                                  + text[match.end(1):]) != match.group(1):
+            raise DamagedManifest("its checksum does not match its text")
+    return manifest
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The folder's manifest (None if there is none); a damaged one is a ConfigError."""
+    try:
+        return _load_manifest(Path(out))
+    except DamagedManifest as exc:
+        raise ConfigError(str(Path(out) / MANIFEST), "", f"damaged manifest ({exc}); re-run "
+                          "the sweep into this folder to rebuild it") from None
+
+
+def _checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def manifest_text(manifest: dict[str, Any], chunk_lines: dict[int, str]) -> str:
+    """The manifest as JSON: one line per chunk, and its own checksum as the last key."""
+    head = {k: v for k, v in manifest.items() if k not in ("chunks", CHECKSUM_KEY)}
+    text = json.dumps(head, indent=2, default=str)[:-2]
+    chunks = ",\n".join(chunk_lines[c] for c in sorted(chunk_lines))
+    text += f',\n  "chunks": {{\n{chunks}\n  }},\n  "{CHECKSUM_KEY}": "'
+    tail = '"\n}\n'
+    return text + _checksum(text + "0" * 64 + tail) + tail
+
+
+def chunk_line(chunk_id: int, entry: dict[str, Any]) -> str:
+    return f'    "{chunk_id}": {json.dumps(entry)}'
+
+
+def check_folder(out: Path, config: Experiment, allow_mixed: bool = False) -> None:
+    """Refuse (before anything is written) a folder no resume of ``config`` may write to:
+    a file, another experiment's results, or (unless ``allow_mixed``) results whose
+    experiment, scenario, catalogue or code differ from today's."""
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "exists and is not a folder")
     if not out.exists():
         return
-    manifest = read_manifest(out)
+    try:
+        manifest = _load_manifest(out)
+    except DamagedManifest:
+        return  # the writer moves it and every chunk aside, and starts again
     if manifest is None:
-        if chunk_files(out):
-            raise ConfigError("--out", str(out), "holds chunk files but no manifest.json; "
-                              "use another --out or delete the folder")
-        return
+        return  # stray chunk files, if any, are moved aside by the writer
     if manifest.get("sweep_sha256") != config.sha256:
         raise ConfigError("--out", str(out),
                           f"holds results of a different sweep ({manifest.get('sweep_file')}, "
@@ -93,49 +372,158 @@ def check_folder(out: Path, config: Experiment) -> None:
         raise ConfigError("--out", str(out),
                           f"holds this sweep with {manifest.get('replications')} replications, "
                           f"not {config.replications}; use another --out or delete the folder")
+    if allow_mixed or not manifest.get("chunks"):
+        return
+    now = provenance(config)
+    ids = {entry.get("provenance") for entry in manifest["chunks"].values()}
+    if ids != {now["id"]}:
+        old = manifest.get("provenance") or {}
+        raise ConfigError("--out", str(out), "; ".join(provenance_changes(old, now, out))
+                          + ": its runs would mix with new ones (delete the folder for a clean "
+                          "sweep, or pass --allow-mixed to keep both and record the mix)")
 
 
-def resume_warnings(out: Path, config: Experiment) -> list[str]:
-    """What changed since the chunks on disk were written (their rows may not be comparable)."""
-    manifest = read_manifest(out) if out.is_dir() else None
-    if not manifest or not chunk_files(out):
-        return []
-    warnings = []
-    if manifest.get("scenario_sha256") != scenario_sha256(config):
-        warnings.append(f"the scenario file changed since {out} was started")
-    if manifest.get("code_version") != code_version():
-        warnings.append(f"the code changed since {out} was last run "
-                        f"({manifest.get('code_version')} -> {code_version()})")
-    return warnings
+# ------------------------------------------------------------------ verified chunks
+class BadChunk(Exception):
+    """A chunk file that is not the chunk the manifest recorded."""
+
+
+VERIFY_COLUMNS = ("run_id", "outcome", "rule")
+
+
+def read_chunk(path: Path, entry: dict[str, Any] | None, columns: list[str] | None = None,
+               skip_prefix: str = "") -> pa.Table:
+    """The chunk at ``path`` after checking it against its manifest ``entry``.
+
+    Checked: the SHA-256 of the file's bytes, its provenance, that run_id is exactly
+    range(start, stop), and that every outcome and rule is a known one. ``columns``
+    None reads every column (but those starting with a non-empty ``skip_prefix``).
+    Raises BadChunk saying what is wrong.
+    """
+    if entry is None:
+        raise BadChunk("not listed in the manifest")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadChunk(f"unreadable ({exc.strerror})") from None
+    if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        raise BadChunk("its bytes differ from those written (sha256 mismatch)")
+    try:
+        file = pq.ParquetFile(pa.BufferReader(data))
+        names = file.schema_arrow.names
+        wanted = [c for c in names if not (skip_prefix and c.startswith(skip_prefix))] \
+            if columns is None else [c for c in columns if c in names]
+        table = file.read(columns=list(dict.fromkeys([*VERIFY_COLUMNS, *wanted])))
+        meta = file.schema_arrow.metadata or {}
+    except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
+        raise BadChunk(f"unreadable Parquet ({str(exc).splitlines()[0][:80]})") from None
+    if meta.get(PROVENANCE_META, b"").decode() != entry.get("provenance"):
+        raise BadChunk("its provenance differs from the manifest's")
+    start, stop = entry.get("start"), entry.get("stop")
+    if not isinstance(start, int) or not isinstance(stop, int) or \
+            table.column("run_id").to_pylist() != list(range(start, stop)):
+        raise BadChunk(f"its run_ids are not {start}..{stop}")
+    outcomes = set(table.column("outcome").to_pylist()) - set(OUTCOMES)
+    rules = set(table.column("rule").to_pylist()) - set(RULES) - {None}
+    if outcomes or rules:
+        raise BadChunk(f"unknown outcome or rule {sorted(map(str, outcomes | rules))}")
+    return table.select(wanted)
+
+
+def chunk_entries(manifest: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    chunks = manifest.get("chunks")
+    if not isinstance(chunks, dict):
+        return {}
+    return {int(k): v for k, v in chunks.items()
+            if str(k).isdigit() and isinstance(v, dict)}
+
+
+def quarantine(out: Path, path: Path, reason: str) -> Path:
+    """Move ``path`` into ``out/quarantine/`` (never over an earlier one); say so on stderr."""
+    folder = out / QUARANTINE
+    folder.mkdir(exist_ok=True)
+    target, n = folder / path.name, 0
+    while target.exists():
+        n += 1
+        target = folder / f"{path.name}.{n}"
+    os.replace(path, target)
+    print(f"escalation: warning: {path}: {reason}; moved to {target}"
+          f"{', its runs run again' if CHUNK_RE.match(path.name) else ''}", file=sys.stderr)
+    return target
 
 
 class SweepStore:
-    """The output folder of one sweep, opened for writing chunks."""
+    """The output folder of one sweep, opened for writing chunks (hold ``exclusive`` first)."""
 
-    def __init__(self, out: Path, config: Experiment, chunks_total: int) -> None:
+    def __init__(self, out: Path, config: Experiment, chunks_total: int,
+                 allow_mixed: bool = False) -> None:
         self.out = out
         self.config = config
         self.chunks_total = chunks_total
+        self.allow_mixed = allow_mixed
         self.manifest: dict[str, Any] = {}
+        self.entries: dict[int, dict[str, Any]] = {}   # chunk id -> its manifest entry
+        self.chunk_lines: dict[int, str] = {}          # ... and its line of JSON
+        self.records: dict[str, dict[str, Any]] = {}   # provenance id -> record
+        self.resumed_outcomes: Counter = Counter()
+
+    def planned(self, chunk_id: int) -> tuple[int, int]:
+        start = chunk_id * self.config.chunk_size
+        return start, min(start + self.config.chunk_size, self.config.total_runs)
 
     def open(self, executor: str) -> dict[int, Path]:
-        """Create or resume the folder; returns the chunks already finished (id -> file)."""
-        check_folder(self.out, self.config)
+        """Create or resume the folder; returns the verified finished chunks (id -> file).
+
+        Bad, foreign and unlisted chunk files are moved to quarantine/ (their runs run
+        again); a damaged manifest is moved there with every chunk.
+        """
+        check_folder(self.out, self.config, self.allow_mixed)   # again, under the lock
         self.out.mkdir(parents=True, exist_ok=True)
         for stray in self.out.iterdir():
             if TEMP_RE.match(stray.name):
                 stray.unlink(missing_ok=True)
-        done = self._finished_chunks()
+        try:
+            previous = _load_manifest(self.out) or {}
+        except DamagedManifest as exc:
+            quarantine(self.out, self.out / MANIFEST, f"damaged manifest ({exc}); its chunks "
+                       "cannot be verified")
+            previous = {}
+        if previous and previous.get("sweep_sha256") != self.config.sha256:
+            previous = {}
+        entries = chunk_entries(previous)
+        now_provenance = provenance(self.config)
+        done: dict[int, Path] = {}
+        for path in chunk_files(self.out):
+            chunk_id = int(CHUNK_RE.match(path.name).group(1))
+            entry = entries.get(chunk_id)
+            try:
+                if entry is not None and chunk_id >= self.chunks_total:
+                    raise BadChunk("not a chunk of this sweep")
+                if entry is not None and (entry.get("start"), entry.get("stop")) != \
+                        self.planned(chunk_id):
+                    raise BadChunk("its run ids are not the planned ones")
+                table = read_chunk(path, entry, ["outcome"])
+            except BadChunk as exc:
+                quarantine(self.out, path, str(exc))
+                continue
+            done[chunk_id] = path
+            self.resumed_outcomes.update(table.column("outcome").to_pylist())
+        self.entries = {c: entries[c] for c in done}
+        self.chunk_lines = {c: chunk_line(c, entries[c]) for c in done}
         now = _now()
-        previous = read_manifest(self.out) or {}
         config = self.config
+        self.records = {r["id"]: r for r in previous.get("provenances", [])
+                        if isinstance(r, dict) and "id" in r}
+        self.records[now_provenance["id"]] = now_provenance
         self.manifest = {
+            "format": FORMAT,
             "experiment": config.name,
             "description": config.description,
             "sweep_file": str(Path(config.source).resolve()),
             "sweep_sha256": config.sha256,
+            "sweep_file_sha256": file_sha256(Path(config.source)),
             "scenario": config.scenario,
-            "scenario_sha256": scenario_sha256(config),
+            "scenario_sha256": now_provenance["scenario_sha256"],
             "root_seed": config.seed,
             "design": config.design,
             "samples": config.samples,
@@ -149,40 +537,53 @@ class SweepStore:
             "trajectories": config.trajectories,
             "runs_total": config.total_runs,
             "chunks_total": self.chunks_total,
-            "runs_done": 0,
+            "runs_done": sum(self.resumed_outcomes.values()),
             "chunks_done": len(done),
             "status": "running",
             "started": previous.get("started", now),
             "finished": None,
             "sessions": [*previous.get("sessions", []),
                          {"started": now, "finished": None, "executor": executor,
-                          "chunks_at_start": len(done), "code_version": code_version()}],
+                          "chunks_at_start": len(done), "code_version": code_version(),
+                          "provenance": now_provenance["id"]}],
             "code_version": code_version(),
             "packages": package_versions(),
+            "provenance": now_provenance,
         }
         self._write_manifest()
         return done
 
-    def _finished_chunks(self) -> dict[int, Path]:
-        """Finished chunk files whose row count matches the plan (others get rewritten)."""
-        done = {}
-        config = self.config
-        for path in chunk_files(self.out):
-            chunk_id = int(CHUNK_RE.match(path.name).group(1))
-            if chunk_id >= self.chunks_total:
-                continue
-            start = chunk_id * config.chunk_size
-            expected = min(config.chunk_size, config.total_runs - start)
-            try:
-                rows = pq.read_metadata(path).num_rows
-            except (OSError, pa.ArrowInvalid):
-                continue
-            if rows == expected:
-                done[chunk_id] = path
-        return done
-
     def write_chunk(self, chunk_id: int, table: pa.Table) -> None:
-        atomic_write(chunk_path(self.out, chunk_id), lambda f: pq.write_table(table, f))
+        """Write a chunk: temporary file, then its manifest entry, then its final name."""
+        start, stop = self.planned(chunk_id)
+        prov = self.manifest["provenance"]["id"]
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               PROVENANCE_META: prov.encode()})
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        data = sink.getvalue().to_pybytes()
+        entry = {"start": start, "stop": stop, "sha256": hashlib.sha256(data).hexdigest(),
+                 "provenance": prov}
+        final = chunk_path(self.out, chunk_id)
+        tmp = _temporary(final)
+        previous = self.entries.get(chunk_id)
+        try:
+            _write_synced(tmp, lambda f: f.write(data))
+            self._set_entry(chunk_id, entry)
+            self._write_manifest()
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            self._set_entry(chunk_id, previous)
+            raise
+
+    def _set_entry(self, chunk_id: int, entry: dict[str, Any] | None) -> None:
+        if entry is None:
+            self.entries.pop(chunk_id, None)
+            self.chunk_lines.pop(chunk_id, None)
+        else:
+            self.entries[chunk_id] = entry
+            self.chunk_lines[chunk_id] = chunk_line(chunk_id, entry)
 
     def finish(self, chunks_done: int, runs_done: int, complete: bool) -> None:
         now = _now()
@@ -193,12 +594,14 @@ class SweepStore:
         self._write_manifest()
 
     def _write_manifest(self) -> None:
-        text = json.dumps(self.manifest, indent=2, default=str) + "\n"
+        """Rewrite the manifest atomically, with which chunks came from which provenance."""
+        used = Counter(entry.get("provenance") for entry in self.entries.values())
+        self.manifest["provenances"] = [{**record, "chunks": used[i]}
+                                        for i, record in self.records.items()
+                                        if used[i] or i == self.manifest["provenance"]["id"]]
+        self.manifest["mixed_provenance"] = len(used) > 1
+        text = manifest_text(self.manifest, self.chunk_lines)
         atomic_write(self.out / MANIFEST, lambda f: f.write(text.encode("utf-8")))
-
-
-def scenario_sha256(config: Experiment) -> str:
-    return hashlib.sha256(resolve_scenario_path(config.scenario).read_bytes()).hexdigest()
 
 
 def package_versions() -> dict[str, str]:
@@ -211,20 +614,23 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("hybrid-escalation")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def code_version() -> str:
     """``git describe`` of the project if it is a git checkout, else the package version."""
-    root = Path(__file__).resolve().parent.parent
     try:
-        done = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=root,
+        done = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=ROOT,
                               capture_output=True, text=True, timeout=5, check=True)
         if done.stdout.strip():
             return done.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pass
-    try:
-        return importlib.metadata.version("hybrid-escalation")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+    return _version()
 
 
 def _now() -> str:

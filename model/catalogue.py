@@ -102,8 +102,14 @@ def _parse_action(name: str, spec: Any, source: str) -> Action:
         effects=effects,
         procedure=(choice(spec["procedure"], PROCEDURES, source, f"{key}.procedure")
                    if "procedure" in spec else ""),
-        description=str(spec.get("description", "")),
+        description=_description(spec.get("description", ""), source, f"{key}.description"),
     )
+
+
+def _description(value: Any, source: str, key: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(source, key, "must be a string")
+    return value
 
 
 def _weights(value: Any, allowed: tuple[str, ...], low: float, high: float, source: str,

@@ -16,7 +16,18 @@ from typing import Any
 from agents.actions import MOTIVES
 from model.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue
 from model.parameters import Parameters
-from model.validation import ConfigError, flag, names, number, only, read_toml, table, text
+from model.validation import (
+    ConfigError,
+    flag,
+    names,
+    number,
+    only,
+    read_toml,
+    safe_name,
+    show,
+    table,
+    text,
+)
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -111,17 +122,33 @@ def shipped_scenarios() -> dict[str, str]:
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
     """A shipped scenario name or a path to a scenario file."""
+    if not isinstance(name_or_path, str | Path) or not str(name_or_path):
+        raise ConfigError("--scenario", show(name_or_path),
+                          "must be a scenario name or a path to a .toml file")
     candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists():
-        if not candidate.is_file():
+    if candidate.suffix == ".toml" or _probe(candidate, Path.exists):
+        if not _probe(candidate, Path.is_file):
             raise ConfigError(str(candidate), "", "scenario file not found")
         return candidate
     shipped = SCENARIO_DIR / f"{name_or_path}.toml"
-    if not shipped.is_file():
+    if not _could_be_shipped(str(name_or_path)) or not _probe(shipped, Path.is_file):
         names = ", ".join(shipped_scenarios())
         raise ConfigError("--scenario", str(name_or_path),
                           f"unknown scenario (shipped: {names}; or give a .toml path)")
     return shipped
+
+
+def _could_be_shipped(name: str) -> bool:
+    """Whether ``name`` could be a shipped scenario's name (no path parts)."""
+    return "/" not in name and "\\" not in name and "\0" not in name and len(name) < 200
+
+
+def _probe(path: Path, test) -> bool:
+    """``test(path)`` (exists, is_file), False where the OS refuses the path itself."""
+    try:
+        return test(path)
+    except (OSError, ValueError):  # name too long, NUL byte, permission on a parent
+        return False
 
 
 def scenario_reference(ref: str, source: str, key: str, folder: Path) -> str:
@@ -131,20 +158,26 @@ def scenario_reference(ref: str, source: str, key: str, folder: Path) -> str:
     exists there, else to the current folder; workers elsewhere can then find it.
     """
     candidate = Path(ref)
-    if candidate.suffix == ".toml" and not candidate.is_absolute():
-        local = folder / candidate
-        ref = str(local.resolve()) if local.exists() else str(candidate.resolve())
     try:
+        if candidate.suffix == ".toml" and not candidate.is_absolute():
+            local = folder / candidate
+            ref = str(local.resolve()) if _probe(local, Path.exists) else str(candidate.resolve())
         resolve_scenario_path(ref)
     except ConfigError as exc:
         raise ConfigError(source, key, exc.problem) from None
+    except (OSError, ValueError, RuntimeError):  # NUL byte, name too long, symlink loop
+        raise ConfigError(source, key, f"scenario file not found: {show(ref)}") from None
     return ref
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load and validate a scenario (cached per file version: scenarios are immutable)."""
     path = resolve_scenario_path(name_or_path)
-    return _load_cached(str(path), path.stat().st_mtime_ns)
+    try:
+        version = path.stat().st_mtime_ns
+    except OSError:  # gone since it was resolved
+        raise ConfigError(str(path), "", "scenario file not found") from None
+    return _load_cached(str(path), version)
 
 
 @lru_cache(maxsize=32)
@@ -158,7 +191,7 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
                 "dossier", "outcome", "events"}, source, "")
     meta = table(raw, "scenario", source)
     only(meta, {"name", "description", "catalogue", "initial_rung"}, source, "scenario.")
-    name = text(meta, "name", source, "scenario.")
+    name = safe_name(meta.get("name"), source, "scenario.name")
     params = Parameters().with_overrides(table(raw, "parameters", source, required=False),
                                          source, prefix="parameters.")
     actors = tuple(_actor(n, spec, source) for n, spec in table(raw, "actors", source).items())
@@ -167,8 +200,8 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
     names = {a.name for a in actors}
 
     def known(value: Any, key: str) -> str:
-        if value not in names:
-            raise ConfigError(source, key, f"unknown actor {value!r}")
+        if not isinstance(value, str) or value not in names:
+            raise ConfigError(source, key, f"unknown actor {show(value)}")
         return value
 
     for a in actors:
@@ -201,12 +234,16 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
     only(outcome, {"clash_alliance", "clash_adversary"}, source, "outcome.")
     alliance_names = {a.name for a in alliances}
     clash_alliance = outcome.get("clash_alliance", "")
-    if clash_alliance and clash_alliance not in alliance_names:
-        raise ConfigError(source, "outcome.clash_alliance", f"unknown alliance {clash_alliance!r}")
+    if not isinstance(clash_alliance, str) or (clash_alliance
+                                               and clash_alliance not in alliance_names):
+        raise ConfigError(source, "outcome.clash_alliance",
+                          f"unknown alliance {show(clash_alliance)}")
     clash_adversary = outcome.get("clash_adversary", "")
-    if clash_adversary:
+    if clash_adversary != "":
         known(clash_adversary, "outcome.clash_adversary")
     catalogue_path = meta.get("catalogue", "")
+    if not isinstance(catalogue_path, str):
+        raise ConfigError(source, "scenario.catalogue", "must be a path to a catalogue file")
     catalogue_file = (folder / catalogue_path) if catalogue_path else DEFAULT_CATALOGUE
     catalogue = load_catalogue(catalogue_file)
     _check_catalogue_names(catalogue, actors, str(catalogue_file))
@@ -215,8 +252,11 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
             raise ConfigError(source, f"actors.{a.name}.tags",
                               f"unknown tag {tag!r} (the catalogue's tags: "
                               f"{', '.join(sorted(catalogue.tags))})")
+    raw_events = raw.get("events", [])
+    if not isinstance(raw_events, list):
+        raise ConfigError(source, "events", "must be a list of [[events]] tables")
     events = tuple(_event(i, spec, source, known, catalogue)
-                   for i, spec in enumerate(raw.get("events", [])))
+                   for i, spec in enumerate(raw_events))
     return Scenario(
         name=name,
         description=text(meta, "description", source, "scenario."),
@@ -280,12 +320,20 @@ def _alliance(name: str, spec: Any, source: str, known) -> AllianceSpec:
         raise ConfigError(source, f"{key}.members", "must be a non-empty list of actors")
     return AllianceSpec(
         name=name,
-        members=tuple(known(m, f"{key}.members") for m in members),
+        members=_distinct(tuple(known(m, f"{key}.members") for m in members), source,
+                          f"{key}.members"),
         cohesion=number(spec.get("cohesion", 0.7), source, f"{key}.cohesion", 0.0, 1.0),
         consensus=number(spec.get("consensus", 0.5), source, f"{key}.consensus", 0.0, 1.0),
         aid=flag(spec.get("aid", False), source, f"{key}.aid"),
         sanctions=flag(spec.get("sanctions", False), source, f"{key}.sanctions"),
     )
+
+
+def _distinct(members: tuple[str, ...], source: str, key: str) -> tuple[str, ...]:
+    for member in members:
+        if members.count(member) > 1:
+            raise ConfigError(source, key, f"{show(member)} is listed twice")
+    return members
 
 
 def _event(index: int, spec: Any, source: str, known, catalogue) -> EventSpec:
@@ -295,14 +343,18 @@ def _event(index: int, spec: Any, source: str, known, catalogue) -> EventSpec:
     only(spec, {"week", "kind", "actor", "action", "target", "weeks"}, source, f"{key}.")
     kind = spec.get("kind")
     if kind not in EVENT_KINDS:
-        raise ConfigError(source, f"{key}.kind", f"{kind!r} is not one of {EVENT_KINDS}")
+        raise ConfigError(source, f"{key}.kind",
+                          f"{show(kind)} is not one of {', '.join(EVENT_KINDS)}")
     actor = known(spec.get("actor"), f"{key}.actor")
     action = spec.get("action", "")
     target = spec.get("target", "")
+    for field_name, value in (("action", action), ("target", target)):
+        if not isinstance(value, str):
+            raise ConfigError(source, f"{key}.{field_name}", f"must be a name, got {show(value)}")
     if kind == "action":
         entry = catalogue.get(action)
         if entry is None:
-            raise ConfigError(source, f"{key}.action", f"unknown action {action!r}")
+            raise ConfigError(source, f"{key}.action", f"unknown action {show(action)}")
         if target:
             known(target, f"{key}.target")
         if bool(target) != (entry.against != "none"):

@@ -59,10 +59,12 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
     from experiments.analysis.discovery import boxes_table, discovery_markdown, find_boxes
     from experiments.cli.export import check_results
-    from experiments.results import load_results
+    from experiments.results import load_results, warnings_to_stderr
+    from experiments.storage import check_output
 
     manifest = check_results(results)
-    runs = load_results(results, ["outcome", *manifest.get("varied", [])])
+    with warnings_to_stderr():
+        runs = load_results(results, ["outcome", *manifest.get("varied", [])])
     if runs.empty:
         raise ConfigError(str(results), "", "no finished runs in this folder")
     varied = [v for v in manifest.get("varied", []) if v in runs and runs[v].nunique() > 1]
@@ -70,8 +72,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise ConfigError(str(results), "varied", "no parameter varies in these runs: "
                           "nothing to discover")
     md = Path(args.out) if args.out else results / f"discovery_{args.outcome}.md"
-    if md.is_dir():
-        raise ConfigError("--out", str(md), "is a folder; give a file name")
+    check_output(md, "--out", file=True)
 
     hit = (runs["outcome"] == args.outcome).to_numpy()
     boxes = find_boxes(runs[varied], hit, max_depth=depth, min_share=min_share)

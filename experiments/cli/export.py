@@ -55,15 +55,15 @@ def export_csv(results: Path | str, out: Path | str | None = None) -> tuple[Path
 
     Returns the file and its number of rows.
     """
-    from experiments.results import load_results
-    from experiments.storage import atomic_write
+    from experiments.results import load_results, warnings_to_stderr
+    from experiments.storage import atomic_write, check_output
 
     results = Path(results)
     check_results(results)
     target = Path(out) if out is not None else results / DEFAULT_NAME
-    if target.is_dir():
-        raise ConfigError("--out", str(target), "is a folder; give a file name such as runs.csv")
-    runs = load_results(results)
+    check_output(target, "--out", file=True)
+    with warnings_to_stderr():
+        runs = load_results(results)
     text = runs.to_csv(index=False)
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(target, lambda f: f.write(text.encode("utf-8")))

@@ -7,17 +7,18 @@ sweeps already run are reused through the batch runner's resume and a killed rep
 loses at most the chunks in flight. ``--smoke`` runs the same questions with few
 replications and a short horizon, from derived sweep files kept beside the results
 (DIR/sweeps/), into DIR/<name>/. Bad input is a ConfigError (one line, exit 2) raised
-before any sweep starts.
+before anything is written (the derived files are checked from a scratch folder
+first); the report then holds the lock of its folder and of every sweep folder.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from experiments.cli.options import add_executor_options, executor_from_args
+from experiments.cli.sweep import add_allow_mixed
 from model.validation import ConfigError
 
 if TYPE_CHECKING:
@@ -48,40 +49,50 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument("--smoke", action="store_true",
                         help=f"quick check: {SMOKE_SETTINGS}, into DIR/<experiment>/ "
                              "(the precision target is not met)")
+    add_allow_mixed(report)
     report.set_defaults(func=cmd_report)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    import tempfile
+    from contextlib import ExitStack
+
     from experiments.pipeline import sweep_to_folder
     from experiments.questions import load_questions
-    from experiments.storage import check_folder, resume_warnings
+    from experiments.results import warnings_to_stderr
+    from experiments.storage import check_folder, check_output, exclusive
 
     out = Path(args.out) if args.out else Path("outputs") / (
         "report_smoke" if args.smoke else "report")
-    if out.exists() and not out.is_dir():
-        raise ConfigError("--out", str(out), "exists and is not a folder")
+    check_output(out)
     originals = load_questions(CONFIGS)
     if not originals:
         raise ConfigError(str(CONFIGS), "", "no sweep file with a [question] table")
     runs = sum(len(config.points) * SMOKE_REPLICATIONS if args.smoke else config.total_runs
                for _, config in originals)
-    with executor_from_args(args, runs) as executor:  # bad options refused before any write
-        plan = smoke_plan(originals, out) if args.smoke else [
-            (q, config, Path("outputs") / config.name) for q, config in originals]
-        for _, config, folder in plan:  # refuse a foreign folder before running anything
-            check_folder(folder, config)
+    with executor_from_args(args, runs) as executor, ExitStack() as held:
+        # Bad options, folders and derived files are refused before anything is written.
+        with tempfile.TemporaryDirectory() as scratch:
+            plan = smoke_plan(originals, out, Path(scratch)) if args.smoke else [
+                (q, config, Path("outputs") / config.name) for q, config in originals]
+            for _, config, folder in plan:
+                check_output(folder, "--out" if args.smoke else "sweep folder")
+                check_folder(folder, config, args.allow_mixed)
+        for folder in (out, *(folder for _, _, folder in plan)):
+            held.enter_context(exclusive(folder))
+        held.enter_context(warnings_to_stderr())
+        if args.smoke:
+            plan = smoke_plan(originals, out)
         for question, config, folder in plan:
-            for warning in resume_warnings(folder, config):
-                print(f"escalation: warning: {warning}; delete the folder for a clean sweep",
-                      file=sys.stderr)
             if not args.quiet:
                 print(f"Q{question.number} {question.title}: {len(config.points)} point(s) x "
                       f"{config.replications} replications = {config.total_runs} runs, "
                       f"{executor.describe()} -> {folder}", flush=True)
-            if sweep_to_folder(config, folder, executor, progress=not args.quiet) is None:
+            if sweep_to_folder(config, folder, executor, progress=not args.quiet,
+                               allow_mixed=args.allow_mixed) is None:
                 return 130
-    path, sections = build_report([(q, folder) for q, _, folder in plan], out,
-                                  SMOKE_SETTINGS if args.smoke else None)
+        path, sections = build_report([(q, folder) for q, _, folder in plan], out,
+                                      SMOKE_SETTINGS if args.smoke else None)
     for section in sections:
         for sentence in section.sentences:
             print(f"Q{section.question.number}. {sentence}")
@@ -105,8 +116,10 @@ def build_report(entries: list[tuple[Question, Path]], out: Path,
     return write_report(sections, out, document(sections, smoke, code_version(), now)), sections
 
 
-def smoke_plan(originals: list[tuple[Question, Experiment]], out: Path) -> Plan:
-    """Derived sweep files (few replications, short horizon) in out/sweeps/, results in out/.
+def smoke_plan(originals: list[tuple[Question, Experiment]], out: Path,
+               folder: Path | None = None) -> Plan:
+    """Derived sweep files (few replications, short horizon) in ``folder`` (default
+    out/sweeps/), results in out/.
 
     The derived files leave out ``[question]``: the question is the original file's.
     """
@@ -114,7 +127,7 @@ def smoke_plan(originals: list[tuple[Question, Experiment]], out: Path) -> Plan:
 
     from experiments.config import load_config
 
-    folder = out / "sweeps"
+    folder = out / "sweeps" if folder is None else folder
     folder.mkdir(parents=True, exist_ok=True)
     plan = []
     for question, config in originals:

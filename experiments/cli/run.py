@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from experiments.cli.options import whole_option
 from model.validation import ConfigError
 
 
@@ -12,8 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="one seeded run: summary and files")
     run.add_argument("--scenario", default="paris_moscow_call",
                      help="a shipped scenario name or a path to a scenario .toml")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    run.add_argument("--steps", type=int, default=None,
+    run.add_argument("--seed", default=None, metavar="N",
+                     help="random seed, 0 to 2**63-1 (default 0)")
+    run.add_argument("--steps", default=None, metavar="WEEKS",
                      help="horizon in weeks (sets horizon_weeks)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter (repeatable); see `escalation params`")
@@ -24,21 +26,49 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from experiments.runner import run_one
+    from experiments.seeds import MAX_SEED
     from experiments.single_run import format_summary, write_run
-    from model.parameters import parse_override
+    from model.parameters import Parameters, parse_override
     from model.scenario import load_scenario
 
     # Validate everything before anything is written.
+    seed = whole_option(args.seed, "--seed")
+    seed = 0 if seed is None else seed
+    if not 0 <= seed <= MAX_SEED:
+        raise ConfigError("--seed", args.seed, f"must be a whole number from 0 to {MAX_SEED}")
     scenario = load_scenario(args.scenario)
     overrides = dict(parse_override(item) for item in args.set)
-    if args.steps is not None:
-        overrides["horizon_weeks"] = args.steps
     scenario.parameters.with_overrides(overrides, "--set")
-    if args.seed < 0:
-        raise ConfigError("--seed", str(args.seed), "must be a non-negative integer")
-    out = Path(args.out) if args.out else Path("outputs") / f"run_{scenario.name}_seed{args.seed}"
-    model = run_one(scenario, args.seed, overrides, record_actions=True)
-    summary = write_run(model, out, args.seed)
+    steps = whole_option(args.steps, "--steps")
+    if steps is not None:
+        if "horizon_weeks" in overrides:
+            raise ConfigError("--steps", args.steps,
+                              "sets horizon_weeks, which --set also sets; give it once")
+        low, high = Parameters.spec("horizon_weeks")["range"]
+        if not low <= steps <= high:
+            raise ConfigError("--steps", args.steps, f"must be a whole number of weeks from "
+                              f"{low} to {high} (it sets horizon_weeks)")
+        overrides["horizon_weeks"] = steps
+    out = Path(args.out) if args.out else Path("outputs") / f"run_{scenario.name}_seed{seed}"
+    _check_out(out)
+    model = run_one(scenario, seed, overrides, record_actions=True)
+    try:
+        summary = write_run(model, out, seed)
+    except OSError as exc:  # e.g. a read-only folder: found only on writing
+        raise ConfigError("--out", str(out), f"cannot write ({exc.strerror or exc})") from None
     print(format_summary(summary))
     print(f"wrote      {out}/summary.json, timeseries.csv, actions.csv")
     return 0
+
+
+def _check_out(out: Path) -> None:
+    """An output folder that can be created: not a file, not a path the OS refuses."""
+    try:
+        if out.exists() and not out.is_dir():
+            raise ConfigError("--out", str(out), "exists and is not a folder")
+        for parent in out.parents:
+            if parent.exists() and not parent.is_dir():
+                raise ConfigError("--out", str(out), f"{parent} is not a folder")
+    except (OSError, ValueError) as exc:  # a NUL byte or a name too long
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError("--out", str(out), f"unusable path ({reason})") from None

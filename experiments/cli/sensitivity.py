@@ -16,6 +16,7 @@ from model.validation import ConfigError
 
 if TYPE_CHECKING:
     from experiments.config import Experiment
+    from experiments.pipeline import Finished
 
 INDICES_CSV = "sensitivity.csv"
 SAMPLES_CSV = "samples.csv"
@@ -42,10 +43,14 @@ def _needs_sensitivity_design(config: Experiment) -> None:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    ran = run_experiment(args, check=_needs_sensitivity_design)
-    if ran is None:
-        return 130
-    config, out, _ = ran
+    ran = run_experiment(args, check=_needs_sensitivity_design,
+                         then=lambda config, out, done: write_indices(args, config, out, done))
+    return 130 if ran is None else 0
+
+
+def write_indices(args: argparse.Namespace, config: Experiment, out: Path,
+                  _done: Finished) -> None:
+    """Estimate the indices from the run table; write and print them (under the lock)."""
     from experiments.analysis.sensitivity import (
         format_indices,
         indices,
@@ -71,4 +76,3 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"wrote {out}/: {INDICES_CSV}, {SAMPLES_CSV} (outcome shares per design point), "
               f"{FIGURE}, and the run table (chunk-*.parquet, manifest.json)")
-    return 0

@@ -58,13 +58,6 @@ class AgentParameters(Protocol):
     def cohesion_erosion(self) -> float: ...
 
 
-class Ladder(Protocol):
-    @property
-    def next_threshold(self) -> int:
-        """The rung just below the next Kahn threshold not yet crossed."""
-        ...
-
-
 class Talks(Protocol):
     @property
     def truce_active(self) -> bool: ...
@@ -95,7 +88,9 @@ class World(Protocol):
         """Each state's need of support, indexed like the columns of ``hostility``."""
         ...
     @property
-    def ladder(self) -> Ladder: ...
+    def next_thresholds(self) -> tuple[int, ...]:
+        """Per arena (agents.actions.ARENAS): the rung below its next uncrossed threshold."""
+        ...
     @property
     def talks(self) -> Talks: ...
 

@@ -19,7 +19,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy.special import ndtri
 
-from experiments.schema import SERIES, SERIES_PREFIX, THRESHOLD_COLUMNS
+from experiments.schema import (
+    CONFRONTATION_THRESHOLD_COLUMNS,
+    SERIES,
+    SERIES_PREFIX,
+    THRESHOLD_COLUMNS,
+)
 from experiments.storage import atomic_write, chunk_files, read_manifest
 from model.outcomes import OUTCOMES, RULES
 
@@ -81,7 +86,7 @@ def load_results(out: Path | str, columns: list[str] | None = None) -> pd.DataFr
         frame["outcome"] = pd.Categorical(frame["outcome"], categories=list(OUTCOMES))
     if "rule" in frame:
         frame["rule"] = pd.Categorical(frame["rule"], categories=list(RULES))
-    for column in THRESHOLD_COLUMNS.values():
+    for column in (*THRESHOLD_COLUMNS.values(), *CONFRONTATION_THRESHOLD_COLUMNS.values()):
         if column in frame:
             frame[column] = frame[column].astype("Int64")
     return frame

@@ -15,8 +15,9 @@ class AllianceAgent(mesa.Agent):
       (unless its deliveries are paused); the sum, scaled by cohesion, is the
       week's aid flow to the defender.
     * Sanctions: the level moves toward the members' mean stance only while
-      cohesion is at or above the consensus it needs, and erodes when
-      cohesion falls below half of it (sanctions not renewed).
+      cohesion is at or above the consensus it needs (``sanction_adjustment``),
+      and erodes (``sanction_retention``) when cohesion falls below
+      ``sanction_erosion_cohesion`` of it (sanctions not renewed).
     * Cohesion erodes with members' domestic pressure, propaganda received,
       competing priorities and divergence of pledges; it recovers toward its
       baseline and with coordination.
@@ -70,11 +71,12 @@ class AllianceAgent(mesa.Agent):
 
     def _decide_sanctions(self) -> None:
         """Move each sanctions level toward the members' mean stance, if cohesion allows."""
+        p = self.model.p
         n = len(self.members)
         levels = self.sanction_level
         for target, level in levels.items():
             stance = sum(member.sanction_stance.get(target, 0.0) for member in self.members) / n
             if self.cohesion >= self.consensus:
-                levels[target] = level + 0.2 * (stance - level)
-            elif self.cohesion < 0.5 * self.consensus:
-                levels[target] = level * 0.97
+                levels[target] = level + p.sanction_adjustment * (stance - level)
+            elif self.cohesion < p.sanction_erosion_cohesion * self.consensus:
+                levels[target] = level * p.sanction_retention

@@ -6,10 +6,12 @@ Utility of option k for actor i (docs/ODD.md, "Choice"):
         + hostility[i, target_k] * (g_coerce*coerce_k - g_peace*peace_k)
         + need[target_k] * commitment_i * (g_support*support_k - g_restraint*restraint_k)
         - cost_weight * cost_k * (1 + pressure_i)          # current domestic pressure
-        - escalation_aversion * (1 - risk_tolerance_i) * (1 + multilateral_pressure) * score_k/60
+        - escalation_aversion * (1 - risk_tolerance_i) * (1 + multilateral_pressure)
+          * score_k / escalation_score_scale
         - threshold_hurdle   if option k crosses a Kahn threshold not yet crossed
         - truce_violation_cost   if option k breaks a truce
-        - repetition_cost * (recent uses of the action by i, halving every 4 weeks)
+        - repetition_cost * (recent uses of the action by i, halving every
+                             habit_half_life_weeks)
 
 and the option is drawn with probability proportional to
 exp(U_k / temperature) / n_targets(action_k): a logit (quantal-response) choice of
@@ -30,7 +32,6 @@ import numpy as np
 from agents.actions import ARENAS, MOTIVES, Action
 from agents.protocols import ChoiceParameters
 
-HABIT_HALF_LIFE = 4.0  # weeks for an action's habituation memory to halve
 # Columns of the option matrix: the motives, then cost and escalation score.
 COLUMNS = (*MOTIVES, "cost", "score")
 
@@ -189,7 +190,7 @@ class Menu:
     * the feasibility penalty under the current conditions (input 1), rewritten
       only when the conditions change;
     * the habituation memory: each use of an action lowers its appeal by
-      repetition_cost, a memory that halves every HABIT_HALF_LIFE weeks. Instead
+      repetition_cost, a memory that halves every habit_half_life_weeks. Instead
       of decaying every option each week, the memory is stored multiplied by a
       growing scale and read with input -1/scale (renormalised long before any
       overflow).
@@ -209,7 +210,7 @@ class Menu:
         self._inputs[self._habit_col] = -1.0
         self._split = template.split
         self._conditions: tuple[int, int, bool, bool] | None = None
-        self._habit_keep = 0.5 ** (1 / HABIT_HALF_LIFE)
+        self._habit_keep = 0.5 ** (1 / template.params.habit_half_life_weeks)  # a half-life
         self._habit_scale = 1.0
         self._habit_step = template.params.repetition_cost / template.params.temperature
 

@@ -72,13 +72,13 @@ class StateAgent(mesa.Agent):
         w[_COL["battle"]] = g["battle"] * self.war_value
         w[_COL["support"]] = 0.0  # enters through the target's need (see Menu)
         w[_COL["peace"]] = g["peace"] * self.peace_drive
-        w[_COL["deter"]] = g["deter"] * (self.threat + 0.5 * m.tension)
+        w[_COL["deter"]] = g["deter"] * (self.threat + p.deter_tension_weight * m.tension)
         w[_COL["dossier"]] = g["dossier"] * m.dossier_tension
         w[_COL["restraint"]] = g["restraint"] * (
             self.pressure + self.distraction * p.competing_priorities)
         w[_COL["cost"]] = -p.cost_weight * (1.0 + self.pressure)
         w[_COL["score"]] = (-p.escalation_aversion * (1.0 - self.risk_tolerance)
-                            * (1.0 + p.multilateral_pressure) / 60.0)
+                            * (1.0 + p.multilateral_pressure) / p.escalation_score_scale)
         return w
 
     def utilities(self) -> np.ndarray:

@@ -25,9 +25,6 @@ if TYPE_CHECKING:
                        float], None]
     Procedure = Callable[[EscalationModel, StateAgent, StateAgent | None], None]
 
-THREAT_PER_SCORE = 1 / 600  # threat perception added per escalation-score point received
-
-
 def execute(m: EscalationModel, actor: StateAgent, action: Action,
             target: StateAgent | None) -> None:
     """Carry out one action: its effects, attribution, procedure and bookkeeping."""
@@ -50,7 +47,7 @@ def execute(m: EscalationModel, actor: StateAgent, action: Action,
     for key, value in action.effects.items():
         EFFECTS[key](m, actor, target, seen, value)
     if target is not None and action.score > 0:
-        target.threat_memory += action.score * THREAT_PER_SCORE
+        target.threat_memory += action.score * m.p.threat_per_score
     if action.procedure:
         PROCEDURES[action.procedure](m, actor, target)
     if action.kinetic and target is not None:
@@ -79,11 +76,11 @@ def perceived_author(m: EscalationModel, actor: StateAgent, target: StateAgent |
 def kinetic(m: EscalationModel, actor: StateAgent, target: StateAgent, action: Action) -> None:
     """A kinetic act feeds the fighting, may break a truce, or is a direct clash."""
     if actor in m.belligerents and target in m.belligerents:
-        m.front.combat += action.score / 28.0
+        m.front.combat += action.score / m.p.combat_score_unit
         if m.talks.state == "truce":
             m.talks.violate()
         return
-    target.strike_memory += 0.3
+    target.strike_memory += m.p.strike_memory_gain
     adversary = m.clash_adversary
     if ((actor is adversary and target in m.clash_members)
             or (target is adversary and actor in m.clash_members)):

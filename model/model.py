@@ -32,8 +32,6 @@ from model.world import Front, Talks, clip
 ACTION_COLUMNS = ("step", "actor", "action", "target", "instrument", "covert", "score", "rung",
                   "attributed_to")
 _BIT = CONDITION_BIT
-HEAT_DECAY = 0.5  # share of short-term tension ("heat") from incidents gone each week
-DOSSIER_SPILL = 0.25  # bloc tension added per unit of dossier tension at full coupling
 
 
 @dataclass(slots=True)
@@ -126,10 +124,13 @@ class EscalationModel(mesa.Model):
                     [m.sanction_stance.get(target, 0.0) for m in alliance.members]))
 
         n = len(self.states)
+        p = self.p
         self.hostility = np.zeros((n, n + 1))  # column n: "no target", always 0
         for a in self.states:
             for b in self.states:
-                default = 0.3 if is_enemy(a, b) else 0.0 if is_ally(a, b) else 0.05
+                default = (p.enemy_hostility_default if is_enemy(a, b)
+                           else p.ally_hostility_default if is_ally(a, b)
+                           else p.neutral_hostility_default)
                 self.hostility[a.index, b.index] = 0.0 if a is b else default
         for (frm, to), value in spec.hostility.items():
             self.hostility[self.by_name[frm].index, self.by_name[to].index] = value
@@ -150,6 +151,7 @@ class EscalationModel(mesa.Model):
         self.verdict = Verdict()
         self.trend_estimate = spec.momentum
         self.heat = 0.0
+        self._heat_keep = 1.0 - self.p.heat_decay
         self.tension = 0.0
         # The second dossier (Iran's programme) exists only if a proliferator does.
         self.has_dossier = any("proliferator" in s.tags for s in self.states)
@@ -248,9 +250,10 @@ class EscalationModel(mesa.Model):
             bits |= _BIT["nuclear_threat_open"]
         if actor.loss >= p.nuclear_use_loss:
             bits |= _BIT["nuclear_use_open"]
-        if actor.pledge > 0.01:
+        if actor.pledge > p.pledging_threshold:
             bits |= _BIT["pledging"]
-        if any(v > 0.01 for v in actor.sanction_stance.values()):
+        threshold = p.sanctioning_threshold
+        if any(v > threshold for v in actor.sanction_stance.values()):
             bits |= _BIT["sanctioning"]
         return bits
 
@@ -272,13 +275,16 @@ class EscalationModel(mesa.Model):
             (a.capability * a.morale, d.capability * d.morale), p,
             self.talks.truce_active, noise)
         intensity = self.front.intensity
-        siege_drain = 0.5 * p.attrition_rate * self.front.siege * intensity
+        siege_drain = p.siege_drain * p.attrition_rate * self.front.siege * intensity
+        share_scale = p.attrition_share_scale
         for side, enemy_share, extra in ((a, share_d, 0.0), (d, share_a, siege_drain)):
-            lost = side.capability * (p.attrition_rate * intensity * 2.0 * enemy_share + extra)
+            lost = side.capability * (p.attrition_rate * intensity * share_scale * enemy_share
+                                      + extra)
             side.capability -= lost
             side.casualties += lost * side.troops_per_capability
             self.week_casualties += lost * side.troops_per_capability
-            side.capability += (p.regeneration_rate * (1.0 - 0.5 * side.weariness)
+            side.capability += (p.regeneration_rate
+                                * (1.0 - p.regeneration_weariness_weight * side.weariness)
                                 * max(0.0, side.initial_capability - side.capability))
         if not self.talks.truce_active:
             self.trend_estimate += p.belief_learning * (self.front.change - self.trend_estimate)
@@ -290,32 +296,40 @@ class EscalationModel(mesa.Model):
         self.sanctions_on_attacker = min(1.0, sanctions.get(self.attacker.name, 0.0))
         momentum = self.front.momentum
         threat_keep = 1.0 - p.threat_decay
+        cost_weight, pressure_weight = p.weariness_cost_weight, p.weariness_pressure_weight
+        base, momentum_weight = p.morale_target_base, p.morale_momentum_weight
+        weariness_weight, aid_weight = p.morale_weariness_weight, p.morale_aid_weight
+        floor, adjustment = p.morale_floor, p.morale_adjustment
+        pressure_cost, relaxation = p.pressure_cost_weight, p.pressure_relaxation
+        strike_keep, loss_weight = p.strike_memory_retention, p.threat_loss_weight
         for state in self.states:
             cost = state.cost_week + p.sanctions_cost * min(1.0, sanctions.get(state.name, 0.0))
             state.cost_total += cost
             state.cost_week = 0.0
             if state.is_belligerent:
-                burden = intensity + 5.0 * cost + 0.5 * p.multilateral_pressure
+                burden = intensity + cost_weight * cost + pressure_weight * p.multilateral_pressure
                 state.weariness = clip(state.weariness + p.weariness_rate * burden
                                         - p.weariness_recovery * state.weariness
                                         * (1.0 - intensity))
                 if state is self.attacker:
-                    target = 0.7 + 150.0 * momentum - 0.4 * state.weariness
+                    target = base + momentum_weight * momentum - weariness_weight * state.weariness
                 else:
-                    target = 0.7 - 150.0 * momentum - 0.4 * state.weariness + 0.5 * self.aid_week
-                target = clip(target, 0.05, 1.0)
-                state.morale = clip(state.morale + 0.05 * (target - state.morale))
+                    target = (base - momentum_weight * momentum
+                              - weariness_weight * state.weariness + aid_weight * self.aid_week)
+                target = clip(target, floor, 1.0)
+                state.morale = clip(state.morale + adjustment * (target - state.morale))
             else:
-                state.pressure += 0.5 * cost
+                state.pressure += pressure_cost * cost
             state.pressure = clip(state.pressure
-                                   + 0.05 * (state.baseline_pressure - state.pressure))
+                                   + relaxation * (state.baseline_pressure - state.pressure))
             state.threat_memory *= threat_keep
-            state.strike_memory *= 0.95
+            state.strike_memory *= strike_keep
             state.loss = self._perceived_loss(state)
-            state.threat = clip(state.threat_memory + 0.5 * state.loss)
+            state.threat = clip(state.threat_memory + loss_weight * state.loss)
 
     def _sanction_levels(self) -> dict[str, float]:
-        """Sanctions on each target: collective levels plus half of unilateral stances."""
+        """Sanctions on each target: collective levels plus weighted unilateral stances."""
+        unilateral = self.p.unilateral_sanction_weight
         levels: dict[str, float] = {}
         for alliance in self.alliances:
             if alliance.sanctions:
@@ -324,21 +338,25 @@ class EscalationModel(mesa.Model):
         for state in self.states:
             if state not in self._sanctioners:
                 for target, stance in state.sanction_stance.items():
-                    levels[target] = levels.get(target, 0.0) + 0.5 * stance
+                    levels[target] = levels.get(target, 0.0) + unilateral * stance
         return levels
 
     def _perceived_loss(self, state: StateAgent) -> float:
         """Existential loss as the state sees it: army, territory, strikes on its soil."""
         loss = state.strike_memory
         if state.is_belligerent:
+            p = self.p
             x0 = self.front.initial_territory
             x = self.front.territory
+            floor = p.territory_loss_floor
             if state is self.attacker:
-                territory_loss = max(0.0, x0 - x) / max(x0, 0.05)
+                territory_loss = max(0.0, x0 - x) / max(x0, floor)
             else:
-                territory_loss = 3.0 * max(0.0, x - x0) / max(1.0 - x0, 0.05)
+                territory_loss = (p.defender_territory_weight * max(0.0, x - x0)
+                                  / max(1.0 - x0, floor))
             army_loss = max(0.0, 1.0 - state.capability / state.initial_capability)
-            loss += 0.5 * army_loss + 0.5 * min(1.0, territory_loss)
+            loss += (p.loss_army_weight * army_loss
+                     + p.loss_territory_weight * min(1.0, territory_loss))
         return clip(loss)
 
     def _update_relations(self) -> None:
@@ -347,45 +365,57 @@ class EscalationModel(mesa.Model):
         self.hostility *= 1.0 - p.hostility_decay
         self.hostility += self._grievance
         bloc_hostility = float(np.vdot(self.hostility, self._tension_weights))
-        self.heat *= 1.0 - HEAT_DECAY
+        self.heat *= self._heat_keep
         self.tension = clip(bloc_hostility + self.heat)
         if self.has_dossier:
             # Coupled dossiers: each tension spills into the other (both ways).
             coupling = p.dossier_coupling
-            self.tension = clip(self.tension + coupling * DOSSIER_SPILL * self.dossier_tension)
-            drift = 0.01 if self.inspections_blocked else -0.02
-            self.dossier_tension = clip(self.dossier_tension + drift
-                                         + coupling * 0.05 * (self.tension - 0.5))
+            self.tension = clip(self.tension
+                                + coupling * p.dossier_spill * self.dossier_tension)
+            drift = (p.dossier_drift_blocked if self.inspections_blocked
+                     else -p.dossier_drift_allowed)
+            self.dossier_tension = clip(
+                self.dossier_tension + drift
+                + coupling * p.dossier_feedback * (self.tension - p.dossier_tension_pivot))
 
     def _update_drives(self) -> None:
         """Beliefs, the bargaining range, and each state's drives for next week's choice."""
         p = self.p
         a, d = self.belligerents
         for side in (a, d):
-            side.belief_bias += 0.02 * (side.optimism - side.belief_bias)
+            side.belief_bias += p.bias_relaxation * (side.optimism - side.belief_bias)
         horizon = p.bargaining_horizon
         belief_a = self.trend_estimate + a.belief_bias
         belief_d = self.trend_estimate + d.belief_bias
         mp = p.multilateral_pressure
-        concession = sum(p.concession_scale * clip(s.weariness + 0.5 * mp) for s in (a, d))
+        pressure_share = p.concession_pressure_weight * mp
+        concession = sum(p.concession_scale * clip(s.weariness + pressure_share) for s in (a, d))
         surplus = horizon * (belief_d - belief_a) + concession - a.resolve - d.resolve
-        self.appeal = max(-1.0, min(1.0, surplus / 0.05))
+        self.appeal = max(-1.0, min(1.0, surplus / p.appeal_scale))
         self.belief_gap = horizon * abs(belief_a - belief_d)
+        peace_pressure = p.peace_pressure_weight * mp
+        appeal_weight = p.peace_appeal_weight
         for side, belief, sign in ((a, belief_a, 1.0), (d, belief_d, -1.0)):
             gain = horizon * belief * sign
-            side.war_value = max(-1.0, min(1.5, 0.5 + 5.0 * gain
-                                           + 0.5 * (side.capability / side.initial_capability - 1)
-                                           - side.weariness - 0.5 * mp))
-            side.peace_drive = 0.5 * mp + side.weariness + 0.5 * self.appeal
+            side.war_value = max(p.war_value_floor, min(
+                p.war_value_cap,
+                p.war_value_base + p.war_value_gain_weight * gain
+                + p.war_value_capability_weight * (side.capability / side.initial_capability - 1)
+                - side.weariness - p.war_value_pressure_weight * mp))
+            side.peace_drive = peace_pressure + side.weariness + appeal_weight * self.appeal
+        domestic, tension_weight = p.peace_domestic_weight, p.peace_tension_weight
+        third_party_appeal = appeal_weight * max(0.0, self.appeal)
         for state in self.states:
             if not state.is_belligerent:
-                state.peace_drive = (0.5 * mp + 0.3 * state.pressure + 0.5 * self.tension
-                                     + 0.5 * max(0.0, self.appeal))
+                state.peace_drive = (peace_pressure + domestic * state.pressure
+                                     + tension_weight * self.tension + third_party_appeal)
+        need_base, morale_weight = p.need_base, p.need_morale_weight
+        threat_weight = p.need_threat_weight
         for state in self.states:
             if state.is_belligerent:
-                need = 0.3 + state.loss + 0.5 * (1.0 - state.morale)
+                need = need_base + state.loss + morale_weight * (1.0 - state.morale)
             else:
-                need = 0.5 * state.threat
+                need = threat_weight * state.threat
             self.need[state.index] = clip(need)
 
     # ------------------------------------------------------------------ reporting

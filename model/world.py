@@ -45,15 +45,16 @@ class Front:
         attacking power against the other's power in defence (Lanchester-like
         ratio), so momentum and sieges compound while aid and defence blunt them.
         """
-        att_a = power[0] * (0.2 + self.attack[0] + 0.5 * self.siege)
-        att_d = power[1] * (0.2 + self.attack[1])
+        att_a = power[0] * (params.base_attack + self.attack[0]
+                            + params.siege_attack_weight * self.siege)
+        att_d = power[1] * (params.base_attack + self.attack[1])
         def_a = power[0] * params.defence_advantage * (1.0 + self.defence[0])
         def_d = power[1] * params.defence_advantage * (1.0 + self.defence[1])
         if truce:
             push = 0.0
-            self.momentum *= 0.5
+            self.momentum *= params.truce_momentum_retention
             self.change = 0.0
-            self.intensity = 0.05
+            self.intensity = params.truce_intensity
         else:
             push = params.front_speed * (att_a / (att_a + def_d) - att_d / (att_d + def_a))
             rho = params.momentum_persistence
@@ -61,8 +62,9 @@ class Front:
             before = self.territory
             self.territory = clip(before + self.momentum + noise)
             self.change = self.territory - before
-            self.intensity = min(1.0, 0.15 + 0.35 * self.combat)
-        self.siege *= 0.98
+            self.intensity = min(1.0, params.base_intensity
+                                 + params.combat_intensity_weight * self.combat)
+        self.siege *= params.siege_retention
         # Losses follow the fighting: a side is hurt by the enemy's attacks, and by
         # the enemy's defence in proportion to how much of the attacking it does.
         attacking_a = att_a / (att_a + att_d)

@@ -21,11 +21,11 @@ def trace_markdown(actions: pd.DataFrame, series: pd.DataFrame, chain: Sequence[
     rows: dict[int, list[str]] = {}
     for week, group in acts.groupby("step", sort=True):
         rows.setdefault(int(week), []).extend(_act(r) for r in group.itertuples())
-    changed = series[list(followed)].ne(series[list(followed)].shift()).any(axis=1)
-    texty = [c for c in followed if series[c].dtype == object]
+    states = [c for c in followed if not pd.api.types.is_numeric_dtype(series[c])]
+    changed = series[states].ne(series[states].shift()).any(axis=1)
     for week, row in series.iterrows():
         regular = int(week) % SERIES_EVERY == 0
-        state_change = bool(texty) and bool(changed.loc[week]) and week > 0
+        state_change = bool(changed.loc[week]) and week > 0
         if regular or state_change:
             rows.setdefault(int(week), []).append(
                 "*" + ", ".join(f"{c} {_value(row[c])}" for c in followed) + "*")

@@ -185,25 +185,31 @@ def network_figure(model: EscalationModel) -> Figure:
 
 
 # ---------------------------------------------------------------- escalation ladder
+def crossing_text(model: EscalationModel, name: str) -> str:
+    """Which arena crossed a threshold, and when, e.g. ``war: week 0; confrontation: week 37``."""
+    return "; ".join(f"{arena}: week {ladder.crossed[name]}"
+                     for arena, ladder in model.ladders.items() if name in ladder.crossed)
+
+
 def ladder_figure(model: EscalationModel) -> Figure:
-    """Kahn's 44 rungs: highest rung reached, this week's rung, the six thresholds."""
+    """Kahn's 44 rungs, one ladder per arena (the war, the wider confrontation): the
+    highest rung each reached and the six thresholds, with who crossed which and when."""
     fig = Figure(figsize=FIGSIZE)
     ax = fig.subplots()
-    ladder = model.ladder
-    ax.bar([0, 1], [ladder.max_rung, model.week_rung], width=0.7,
-           color=["tab:purple", "tab:orange"])
-    for x, rung in ((0, ladder.max_rung), (1, model.week_rung)):
+    rungs = [ladder.max_rung for ladder in model.ladders.values()]
+    ax.bar(range(len(rungs)), rungs, width=0.7, color=["tab:purple", "tab:orange"])
+    for x, rung in enumerate(rungs):
         ax.text(x, rung + 0.4, f"rung {rung}", ha="center", va="bottom", fontsize=9)
     for below, name in THRESHOLDS:
-        crossed = name in ladder.crossed
+        crossed = crossing_text(model, name)
         colour = "tab:red" if crossed else "0.5"
         ax.axhline(below + 0.5, color=colour, linestyle="--", linewidth=1)
-        when = f" (crossed week {ladder.crossed[name]})" if crossed else ""
+        when = f" (crossed: {crossed})" if crossed else ""
         ax.text(1.5, below + 0.5, f"{name}{when}", va="center", fontsize=8, color=colour,
                 bbox={"fc": "white", "ec": "none", "pad": 1})
-    ax.set_xlim(-0.5, 3.8)
+    ax.set_xlim(-0.5, 4.2)
     ax.set_ylim(0, TOP_RUNG + 1)
-    ax.set_xticks([0, 1], ["highest\nreached", "this\nweek"])
+    ax.set_xticks(range(len(rungs)), [f"{arena}\nhighest" for arena in model.ladders])
     ax.set_yticks(range(0, TOP_RUNG + 1, 4))
     ax.set_ylabel("rung (Kahn 1965)")
     ax.set_title(f"Escalation ladder, week {model.steps}")
@@ -345,7 +351,7 @@ def NetworkPanel(model: EscalationModel) -> None:
 
 @solara.component
 def LadderPanel(model: EscalationModel) -> None:
-    """Where the war stands on Kahn's ladder."""
+    """Where the war and the wider confrontation stand on Kahn's ladder."""
     update_counter.get()
     _figure(ladder_figure, model, "ladder")
 

@@ -16,7 +16,9 @@ TARGET_RELATIONS = ("none", "war_enemy", "enemy", "widening", "ally", "war_party
 CONDITIONS = ("diplomacy", "channel_open", "channel_closed", "war_hot", "no_proposal",
               "truce_pending", "truce_active", "inspections_blocked", "tension_critical",
               "nuclear_threat_open", "nuclear_use_open", "pledging", "sanctioning",
-              "inspections_allowed")
+              "inspections_allowed", "channel_reopenable")
+# The ladders a run climbs (model/ladder.py): the war itself, and the wider confrontation.
+ARENAS = ("war", "confrontation")
 # Each condition is one bit, so "all of an action's conditions hold" is one mask test.
 CONDITION_BIT = {name: 1 << i for i, name in enumerate(CONDITIONS)}
 MOTIVES = ("coerce", "battle", "support", "peace", "deter", "dossier", "restraint")

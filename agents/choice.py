@@ -29,7 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
-from agents.actions import MOTIVES, Action
+from agents.actions import ARENAS, MOTIVES, Action
 from agents.protocols import ChoiceParameters
 
 # Columns of the option matrix: the motives, then cost and escalation score.
@@ -51,6 +51,18 @@ def is_enemy(a: Actor, b: Actor) -> bool:
 
 def is_ally(a: Actor, b: Actor) -> bool:
     return a is not b and a.bloc == b.bloc and a.bloc != "neutral"
+
+
+def arena_of(actor: Actor, target: Actor | None, belligerents: tuple[str, str]) -> str:
+    """The ladder an act climbs (ARENAS): acts between the belligerents (or a
+    belligerent's act without target) climb the war's; hostile acts across the blocs
+    beyond the war, and other acts without target, climb the confrontation's; acts
+    toward allies and neutrals climb none ("")."""
+    if actor.name in belligerents and (target is None or target.name in belligerents):
+        return "war"
+    if target is None or is_enemy(actor, target):
+        return "confrontation"
+    return ""
 
 
 def targets_for(action: Action, actor: Actor, states: Sequence[Actor],
@@ -120,6 +132,8 @@ class MenuTemplate:
                                  one_hot * with_need[:, None]]) / params.temperature
         self.split = (len(COLUMNS), len(COLUMNS) + n_states + 1)
         self.rung = np.array([a.rung for a, _ in options])
+        arenas = [arena_of(actor, t, belligerents) for _, t in options]
+        self.in_arena = tuple(np.array([arena == name for arena in arenas]) for name in ARENAS)
         self.required = np.array(
             [a.required_bits for a, _ in options], dtype=np.int64)
         self.breaks_truce = np.array(
@@ -134,22 +148,25 @@ class MenuTemplate:
         for k, (action, _) in enumerate(options):
             start = self.action_slice.get(action.name, slice(k, k)).start
             self.action_slice[action.name] = slice(start, k + 1)
-        self._penalties: dict[tuple[int, int, bool, bool], np.ndarray] = {}
+        self._penalties: dict[tuple[int, tuple[int, ...], bool, bool], np.ndarray] = {}
 
-    def penalty(self, conditions: int, next_threshold: int, tension_ok: bool,
+    def penalty(self, conditions: int, next_thresholds: tuple[int, ...], tension_ok: bool,
                 truce_active: bool) -> np.ndarray:
         """-inf for infeasible options, minus the threshold hurdle and truce-breaking cost.
 
         Cached (and read-only, since runs share it): the key takes a handful of values.
         """
-        key = (conditions, next_threshold, tension_ok, truce_active)
+        key = (conditions, next_thresholds, tension_ok, truce_active)
         cached = self._penalties.get(key)
         if cached is not None:
             return cached
         p = self.params
         penalty = np.zeros(len(self.options))
         feasible = (self.required & ~conditions) == 0
-        crossing = self.rung > next_threshold
+        # An option crosses a threshold of its own arena's ladder (ARENAS order).
+        crossing = np.zeros(len(self.options), dtype=bool)
+        for in_arena, below in zip(self.in_arena, next_thresholds, strict=True):
+            crossing |= in_arena & (self.rung > below)
         if tension_ok:
             penalty -= p.threshold_hurdle * crossing
         else:
@@ -197,10 +214,10 @@ class Menu:
         self._habit_scale = 1.0
         self._habit_step = template.params.repetition_cost / template.params.temperature
 
-    def set_conditions(self, conditions: int, next_threshold: int, tension_ok: bool,
+    def set_conditions(self, conditions: int, next_thresholds: tuple[int, ...], tension_ok: bool,
                        truce_active: bool) -> None:
         """Make the options that are infeasible now impossible, and price threshold crossing."""
-        key = (conditions, next_threshold, tension_ok, truce_active)
+        key = (conditions, next_thresholds, tension_ok, truce_active)
         if key != self._conditions:
             self.matrix[:, self._penalty_col] = self.template.penalty(*key)
             self._conditions = key

@@ -85,7 +85,7 @@ class StateAgent(mesa.Agent):
         """This week's utility of every option on the menu (over the temperature)."""
         m = self.model
         menu = self.menu
-        menu.set_conditions(m.conditions_for(self), m.ladder.next_threshold,
+        menu.set_conditions(m.conditions_for(self), m.next_thresholds,
                             m.tension >= m.p.threshold_tension, m.talks.truce_active)
         return menu.utility(self.motive_weights(), m.hostility[self.index], m.need)
 

@@ -12,9 +12,13 @@ beside what it runs::
     [[question.levers]]                         # one per compared parameter, at least one
     parameter = "channel_open"                  # one of the sweep's [vary] parameters
     lead = "Raising X from {first} to {last}"   # the change from the first arm to the last
+    moved = { column = "final_channel_open_share",  # required: the run-table column that
+              label = "weeks with the channel open (%)", scale = 100.0 }  # shows the lever
+                                                # moving what it names over the run (the
+                                                # report says whether it moved; tests check)
     descending = false                          # optional: arms high to low (baseline first)
     focus = ["escalated"]                       # optional: outcomes always reported
-    metrics = [                                 # optional: means per arm, in the table
+    metrics = [                                 # optional: mechanism means per arm
       { column = "final_territory_change", label = "mean Russian gain (% of Ukraine)",
         scale = 100.0 },                        # scale optional, default 1.0
     ]
@@ -35,7 +39,7 @@ from model.outcomes import OUTCOMES
 from model.validation import ConfigError, flag, names, number, only, read_toml, text, whole
 
 QUESTION_KEYS = {"number", "title", "asked", "seed", "levers"}
-LEVER_KEYS = {"parameter", "lead", "descending", "focus", "metrics"}
+LEVER_KEYS = {"parameter", "lead", "moved", "descending", "focus", "metrics"}
 METRIC_KEYS = {"column", "label", "scale"}
 LEAD_FIELDS = {"first", "last"}
 MAX_NUMBER = 99
@@ -50,6 +54,7 @@ class Lever:
 
     parameter: str
     lead: str                          # may use {first} and {last}
+    moved: tuple[str, str, float]      # (column, label, scale): what the lever moves
     descending: bool = False           # arm order: the question's baseline first
     focus: tuple[str, ...] = ()        # outcomes the question asks about: always reported
     metrics: tuple[tuple[str, str, float], ...] = ()  # (column, label, scale): means per arm
@@ -119,9 +124,12 @@ def _lever(raw: Any, source: str, prefix: str, varied: tuple[str, ...]) -> Lever
     metrics = raw.get("metrics", [])
     if not isinstance(metrics, list):
         raise ConfigError(source, f"{prefix}metrics", "must be a list of tables")
-    return Lever(parameter, lead, descending, focus,
-                 tuple(_metric(m, source, f"{prefix}metrics[{j}].")
-                       for j, m in enumerate(metrics)))
+    if "moved" not in raw:
+        raise ConfigError(source, f"{prefix}moved", "missing: the run-table column that "
+                          "shows the lever moving what it names, { column, label, scale }")
+    return Lever(parameter, lead, _metric(raw["moved"], source, f"{prefix}moved."),
+                 descending, focus, tuple(_metric(m, source, f"{prefix}metrics[{j}].")
+                                          for j, m in enumerate(metrics)))
 
 
 def _metric(raw: Any, source: str, prefix: str) -> tuple[str, str, float]:

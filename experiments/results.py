@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 from scipy.special import ndtri
 
+<<<<<<< HEAD
 from experiments.schema import SERIES, SERIES_PREFIX, THRESHOLD_COLUMNS
 from experiments.storage import (
     BadChunk,
@@ -35,6 +36,15 @@ from experiments.storage import (
     read_chunk,
     read_manifest,
 )
+=======
+from experiments.schema import (
+    CONFRONTATION_THRESHOLD_COLUMNS,
+    SERIES,
+    SERIES_PREFIX,
+    THRESHOLD_COLUMNS,
+)
+from experiments.storage import atomic_write, chunk_files, read_manifest
+>>>>>>> 171d24496dffaf77a096ca28868610f1814ff96e
 from model.outcomes import OUTCOMES, RULES
 
 CONFIDENCE = 0.95
@@ -132,7 +142,7 @@ def load_results(out: Path | str, columns: list[str] | None = None) -> pd.DataFr
         frame["outcome"] = pd.Categorical(frame["outcome"], categories=list(OUTCOMES))
     if "rule" in frame:
         frame["rule"] = pd.Categorical(frame["rule"], categories=list(RULES))
-    for column in THRESHOLD_COLUMNS.values():
+    for column in (*THRESHOLD_COLUMNS.values(), *CONFRONTATION_THRESHOLD_COLUMNS.values()):
         if column in frame:
             frame[column] = frame[column].astype("Int64")
     return frame

@@ -28,17 +28,25 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"scenario   {summary['scenario']} (seed {summary['seed']})",
         f"outcome    {summary['outcome']}  —  week {summary['decided_step']}, "
         f"rule '{summary['rule']}'",
-        f"ladder     highest rung {summary['max_rung']}",
+        "fighting   " + (f"ended in week {summary['ended_step']}" if summary["ended_step"] >= 0
+                         else "did not end"),
+        f"ladder     highest rung {summary['max_rung']} (war), "
+        f"{summary['max_rung_confrontation']} (confrontation beyond the war)",
     ]
-    for name, week in summary["thresholds"].items():
-        when = "before the run (initial conditions)" if week == 0 else f"week {week}"
-        lines.append(f"  crossed  '{name}' — {when}")
+    for arena, crossed in (("war", summary["thresholds"]),
+                           ("confrontation", summary["confrontation_thresholds"])):
+        for name, week in crossed.items():
+            when = "before the run (initial conditions)" if week == 0 else f"week {week}"
+            lines.append(f"  crossed  '{name}' ({arena}) — {when}")
     lines.append(f"front      attacker holds {final['territory_attacker']:.1%} "
                  f"({final['territory_change']:+.2%} in the run)")
     lines.append(f"casualties attacker {final['casualties_attacker']:.0f}k, "
                  f"defender {final['casualties_defender']:.0f}k (notional thousands)")
     lines.append(f"talks      {final['truces']} truce(s), {final['truce_collapses']} collapsed; "
-                 f"channel {'open' if final['channel_open'] else 'closed'} at the end")
+                 f"channel open {final['channel_open_share']:.0%} of weeks, "
+                 f"{'open' if final['channel_open'] else 'closed'} at the end")
+    lines.append(f"covert     {final['covert_acts']} act(s), {final['covert_attributed']} "
+                 f"attributed, {final['covert_misattributed']} blamed on a scapegoat")
     counts = ", ".join(f"{k} {v}" for k, v in summary["actions_by_instrument"].items() if v)
     lines.append(f"actions    {counts}")
     return "\n".join(lines)

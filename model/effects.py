@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from agents.choice import is_ally, is_enemy
+from agents.choice import arena_of, is_ally, is_enemy
 from model.world import clip
 
 if TYPE_CHECKING:
@@ -28,13 +28,19 @@ if TYPE_CHECKING:
 def execute(m: EscalationModel, actor: StateAgent, action: Action,
             target: StateAgent | None) -> None:
     """Carry out one action: its effects, attribution, procedure and bookkeeping."""
-    seen = perceived_author(m, actor, target) if action.covert else actor
+    seen = actor
+    if action.covert:
+        seen = perceived_author(m, actor, target)
+        if target is not None:
+            m.tally.covert_seen(actor, seen)
     m.week_score += action.score
     if action.rung > m.week_rung:
         m.week_rung = action.rung
     m.week_counts[action.instrument] += 1
     m.total_counts[action.instrument] += 1
-    m.ladder.record(action.rung, m.steps)
+    arena = arena_of(actor, target, m.belligerent_names)
+    if arena:
+        m.ladders[arena].record(action.rung, m.steps)
     actor.cost_week += action.cost
     actor.last_action = action.name
     actor.last_target = target.name if target else ""

@@ -1,4 +1,14 @@
-"""Kahn's escalation ladder (On Escalation, 1965): rungs, thresholds, and what a run crossed."""
+"""Kahn's escalation ladder (On Escalation, 1965): rungs, thresholds, and what a run crossed.
+
+A run climbs two ladders, one per arena, so that hybrid escalation beyond the war
+can cross thresholds of its own while the war itself sits high on the ladder:
+
+* ``war``: acts between the two belligerents (and their acts with no target);
+* ``confrontation``: hostile acts across the blocs outside the war dyad, e.g.
+  Russia and NATO members (sabotage, cyber-attacks, ultimatums, a direct strike).
+
+Acts toward allies and neutrals climb neither.
+"""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ the outcome rules are checked (model/outcomes.py). docs/ODD.md describes all of 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 from mesa.model import RNGLike, SeedLike
 
-from agents.actions import CONDITION_BIT, INSTRUMENTS, Action
+from agents.actions import ARENAS, CONDITION_BIT, INSTRUMENTS, Action
 from agents.alliance import AllianceAgent
 from agents.choice import build_menu, is_ally, is_enemy
 from agents.state import StateAgent
@@ -26,11 +27,47 @@ from model.ladder import Ladder
 from model.outcomes import Verdict, judge
 from model.parameters import Parameters
 from model.scenario import Scenario, load_scenario
+from model.validation import check_model_arguments
 from model.world import Front, Talks, clip
 
 ACTION_COLUMNS = ("step", "actor", "action", "target", "instrument", "covert", "score", "rung",
                   "attributed_to")
 _BIT = CONDITION_BIT
+
+
+@dataclass(slots=True)
+class RunTally:
+    """What a run did, summed over its weeks: shows whether each lever moved anything."""
+
+    weeks: int = 0
+    weeks_channel_open: int = 0
+    aid_delivered: float = 0.0
+    covert_acts: int = 0          # covert acts against a target
+    covert_attributed: int = 0    # ... blamed on their true author
+    covert_misattributed: int = 0  # ... blamed on a scapegoat
+    tension_sum: float = 0.0
+
+    def end_week(self, m: EscalationModel) -> None:
+        self.weeks += 1
+        self.weeks_channel_open += m.talks.channel_open
+        self.aid_delivered += m.aid_week
+        self.tension_sum += m.tension
+
+    def covert_seen(self, actor: object, seen: object) -> None:
+        self.covert_acts += 1
+        if seen is actor:
+            self.covert_attributed += 1
+        elif seen is not None:
+            self.covert_misattributed += 1
+
+    def as_record(self) -> dict[str, float | int]:
+        weeks = max(1, self.weeks)
+        return {"weeks_channel_open": self.weeks_channel_open,
+                "channel_open_share": self.weeks_channel_open / weeks,
+                "aid_delivered": self.aid_delivered,
+                "covert_acts": self.covert_acts, "covert_attributed": self.covert_attributed,
+                "covert_misattributed": self.covert_misattributed,
+                "mean_tension": self.tension_sum / weeks}
 
 
 class EscalationModel(mesa.Model):
@@ -53,6 +90,7 @@ class EscalationModel(mesa.Model):
     def __init__(self, scenario_name: str | Path | Scenario = "paris_moscow_call", *,
                  rng: RNGLike | SeedLike | None = None, record_actions: bool = True,
                  scenario: MesaScenario | None = None, **overrides: Any) -> None:
+        rng, record_actions = check_model_arguments(rng, record_actions)
         if scenario is not None:
             overrides = {**_parameters_of(scenario), **overrides}
             if scenario.rng is None:
@@ -77,7 +115,7 @@ class EscalationModel(mesa.Model):
                                    if a.name == spec.clash_alliance), set())  # agents
         self.clash_adversary = self.by_name.get(spec.clash_adversary)
 
-        names = (spec.attacker, spec.defender)
+        names = self.belligerent_names = (spec.attacker, spec.defender)
         for state, actor in zip(self.states, spec.actors, strict=True):
             state.menu = build_menu(state, self.states, spec.catalogue, names, self.p, spec)
             state.pledge = actor.pledge
@@ -109,7 +147,9 @@ class EscalationModel(mesa.Model):
 
         self.front = Front(spec.territory, spec.momentum, spec.siege)
         self.talks = Talks(channel_open=self.p.channel_open)
-        self.ladder = Ladder(spec.initial_rung)
+        self.ladders = dict(zip(ARENAS, (Ladder(spec.initial_rung),
+                                         Ladder(spec.confrontation_rung)), strict=True))
+        self.ladder = self.ladders["war"]
         self.verdict = Verdict()
         self.trend_estimate = spec.momentum
         self.heat = 0.0
@@ -126,6 +166,7 @@ class EscalationModel(mesa.Model):
         self.sanctions_on_attacker = 0.0
         self._new_week_counters()
         self.total_counts = dict.fromkeys(INSTRUMENTS, 0)
+        self.tally = RunTally()
 
         self.datacollector = ScalarCollector(
             model_reporters=self._reporters(),
@@ -150,6 +191,7 @@ class EscalationModel(mesa.Model):
         self._update_relations()
         self._update_drives()
         self.talks.end_week(self.p.truce_proposal_weeks)
+        self.tally.end_week(self)
         judge(self.verdict, self)
         self.running = not self.verdict.decided
         self.datacollector.collect(self)
@@ -157,6 +199,7 @@ class EscalationModel(mesa.Model):
     def _new_week_counters(self) -> None:
         self.week_score = 0
         self.week_rung = 0
+        self.week_casualties = 0.0
         self.week_counts = dict.fromkeys(INSTRUMENTS, 0)
         self.aid_week = 0.0
 
@@ -175,12 +218,22 @@ class EscalationModel(mesa.Model):
                     self.execute(actor, action, self.by_name.get(event.target))
 
     # ------------------------------------------------------------------ choice support
+    @property
+    def next_thresholds(self) -> tuple[int, ...]:
+        """Per arena (agents.actions.ARENAS): the rung below its next uncrossed threshold."""
+        return tuple(self.ladders[arena].next_threshold for arena in ARENAS)
+
     def conditions_for(self, actor: StateAgent) -> int:
         """Bit set of the catalogue conditions that hold for ``actor`` now."""
         p = self.p
         talks = self.talks
         bits = _BIT["diplomacy"] if p.diplomacy_enabled else 0
-        bits |= _BIT["channel_open"] if talks.channel_open else _BIT["channel_closed"]
+        if talks.channel_open:
+            bits |= _BIT["channel_open"]
+        else:
+            bits |= _BIT["channel_closed"]
+            if p.channel_open or self.steps >= p.channel_closed_weeks:  # policy: closed start
+                bits |= _BIT["channel_reopenable"]
         if talks.state == "truce":
             bits |= _BIT["truce_active"]
         else:
@@ -231,6 +284,7 @@ class EscalationModel(mesa.Model):
                                       + extra)
             side.capability -= lost
             side.casualties += lost * side.troops_per_capability
+            self.week_casualties += lost * side.troops_per_capability
             side.capability += (p.regeneration_rate
                                 * (1.0 - p.regeneration_weariness_weight * side.weariness)
                                 * max(0.0, side.initial_capability - side.capability))
@@ -377,6 +431,10 @@ class EscalationModel(mesa.Model):
             "week_rung": lambda m: m.week_rung,
             "max_rung": lambda m: m.ladder.max_rung,
             "thresholds_crossed": lambda m: len(m.ladder.crossed),
+            "max_rung_confrontation": lambda m: m.ladders["confrontation"].max_rung,
+            "thresholds_crossed_confrontation":
+                lambda m: len(m.ladders["confrontation"].crossed),
+            "casualties_week": lambda m: m.week_casualties,
             "tension": lambda m: m.tension,
             "dossier_tension": lambda m: m.dossier_tension,
             "territory_attacker": lambda m: m.front.territory,
@@ -415,9 +473,12 @@ class EscalationModel(mesa.Model):
             "scenario": self.spec.name,
             "outcome": self.verdict.outcome,
             "decided_step": self.verdict.step,
+            "ended_step": self.verdict.ended_step,
             "rule": self.verdict.rule,
             "thresholds": dict(self.ladder.crossed),
             "max_rung": self.ladder.max_rung,
+            "confrontation_thresholds": dict(self.ladders["confrontation"].crossed),
+            "max_rung_confrontation": self.ladders["confrontation"].max_rung,
             "actions_by_instrument": dict(self.total_counts),
             "final": {
                 "territory_attacker": self.front.territory,
@@ -433,6 +494,7 @@ class EscalationModel(mesa.Model):
                 "truces": self.talks.truces,
                 "truce_collapses": self.talks.collapses,
                 "collapsed": next((s.name for s in self.belligerents if s.collapsed), ""),
+                **self.tally.as_record(),
                 "channel_open": self.talks.channel_open,
                 **{f"cohesion_{al.name}": al.cohesion for al in self.alliances},
             },

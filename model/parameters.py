@@ -81,6 +81,14 @@ class Parameters:
                             "Whether the direct cross-bloc channel is open at week 0.",
                             "seed: Macron–Putin call reopens a channel after two years",
                             group=P)
+    channel_closed_weeks: int = _p(0, 0, 1040, "weeks",
+                                   "If the channel starts closed (channel_open = false): weeks "
+                                   "before any actor may reopen it (0: at once; the horizon or "
+                                   "more: it stays closed for the whole run, the world without "
+                                   "the call). No effect on a channel that starts open and is "
+                                   "cut later.",
+                                   "seed: the call ends two years without direct contact",
+                                   group=P)
     diplomacy_enabled: bool = _p(True, 0, 1, "flag",
                                  "If false, every actor stops talking: no action that needs "
                                  "diplomacy (calls, channel reopening, truce proposals and "
@@ -386,14 +394,22 @@ class Parameters:
                                     "Weeks an agreed settlement must hold to count as "
                                     "negotiated.", group=R)
     freeze_weeks: int = _p(26, 1, 260, "weeks",
-                           "Weeks a truce without agreement, or a static low-intensity "
-                           "front, must last to count as frozen.", group=R)
+                           "Weeks a truce without agreement, or a quiet front (fighting "
+                           "largely stopped), must last to count as frozen.", group=R)
     stalemate_movement: float = _p(0.0001, 0.0, 0.05, "territory share per week",
-                                   "Largest weekly front movement still counted as static.",
+                                   "Largest mean weekly front movement (net) of a quiet front.",
                                    group=R)
-    stalemate_intensity: float = _p(22.0, 0.0, 500.0, "escalation score per week",
-                                    "Largest weekly escalation score still counted as low "
-                                    "intensity.", group=R)
+    stalemate_intensity: float = _p(0.2, 0.0, 1.0, "combat intensity",
+                                    "Largest mean weekly combat intensity of a quiet front "
+                                    "(intensity is 1 at full-scale battle; a front where no "
+                                    "side attacks stays at base_intensity).",
+                                    "definition: fighting has largely stopped (UCDP 'low "
+                                    "activity' termination, Kreutz 2010)", group=R)
+    stalemate_casualties: float = _p(1.0, 0.0, 100.0, "casualties per week (notional thousands)",
+                                     "Largest mean weekly casualties of both belligerents "
+                                     "together on a quiet front.",
+                                     "definition: fighting has largely stopped (UCDP 'low "
+                                     "activity' termination, Kreutz 2010)", group=R)
 
     @classmethod
     def names(cls, group: str | None = None) -> tuple[str, ...]:

@@ -103,6 +103,7 @@ class Scenario:
     momentum: float
     siege: float
     initial_rung: int
+    confrontation_rung: int
     dossier_tension: float
     inspections_blocked: bool
     clash_alliance: str
@@ -190,7 +191,8 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
     only(raw, {"scenario", "parameters", "actors", "alliances", "war", "hostility",
                 "dossier", "outcome", "events"}, source, "")
     meta = table(raw, "scenario", source)
-    only(meta, {"name", "description", "catalogue", "initial_rung"}, source, "scenario.")
+    only(meta, {"name", "description", "catalogue", "initial_rung", "confrontation_rung"},
+         source, "scenario.")
     name = safe_name(meta.get("name"), source, "scenario.name")
     params = Parameters().with_overrides(table(raw, "parameters", source, required=False),
                                          source, prefix="parameters.")
@@ -272,6 +274,8 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
         siege=number(war.get("siege", 0.0), source, "war.siege", 0.0, 1.0),
         initial_rung=int(number(meta.get("initial_rung", 12), source, "scenario.initial_rung",
                               0, 44, whole=True)),
+        confrontation_rung=int(number(meta.get("confrontation_rung", 0), source,
+                                      "scenario.confrontation_rung", 0, 44, whole=True)),
         dossier_tension=number(dossier.get("tension", 0.0), source, "dossier.tension", 0.0, 1.0),
         inspections_blocked=flag(dossier.get("inspections_blocked", False), source,
                                   "dossier.inspections_blocked"),

@@ -58,7 +58,7 @@ class Section:
 def columns(question: Question) -> list[str]:
     """The run-table columns a question's section needs."""
     return sorted({"point_id", "outcome", *(lv.parameter for lv in question.levers),
-                   *(m[0] for lv in question.levers for m in lv.metrics)})
+                   *(m[0] for lv in question.levers for m in (lv.moved, *lv.metrics))})
 
 
 def section(question: Question, runs: pd.DataFrame, manifest: dict, folder: Path,
@@ -84,7 +84,8 @@ def section(question: Question, runs: pd.DataFrame, manifest: dict, folder: Path
         strata = stratified(runs, lever.parameter, others[0], lever.descending) if others else ()
         arms = comparison.arms.index
         lead = lever.lead.format(first=value_text(arms[0]), last=value_text(arms[-1]))
-        sentence = finding(comparison, lead, lever.focus, strata)
+        sentence = finding(comparison, lead, lever.focus, strata) + " " + mechanism(
+            runs, lever, arms[0], arms[-1])
         name = f"q{question.number}_{lever.parameter}.png"
         figures[name] = arms_figure(comparison, question)
         comparisons.append(comparison)
@@ -139,7 +140,8 @@ def _lever_markdown(number: int, lever: Lever, comparison: Comparison,
     name = lever.parameter
     values = ", ".join(value_text(v) for v in arms.index)
     lines = [f"### Arms: `{name}` = {values}\n"]
-    metric_cols = [(col, label, scale) for col, label, scale in lever.metrics if col in runs]
+    metric_cols = [(col, label, scale) for col, label, scale in (lever.moved, *lever.metrics)
+                   if col in runs]
     means = runs.groupby(name)[[c for c, _, _ in metric_cols]].mean() if metric_cols else None
     head = ["`" + name + "`", "n", *OUTCOMES, *(label for _, label, _ in metric_cols)]
     lines.append("| " + " | ".join(head) + " |")
@@ -185,6 +187,29 @@ def _lever_markdown(number: int, lever: Lever, comparison: Comparison,
                  f"{_mode(arms, last)} at {value_text(last)}.\n")
     lines.append(f"![Q{number} outcome shares by {name}]({figure.as_posix()})\n")
     return "\n".join(lines)
+
+
+def mechanism(runs: pd.DataFrame, lever: Lever, first: object, last: object) -> str:
+    """Whether the lever moved what it names over the runs, and the mechanism's means.
+
+    Compares the mean of the lever's ``moved`` column (and of its ``metrics``) between
+    the first and the last arm, so that a null finding says whether the lever moved
+    at all, and a finding says which mechanism carries it.
+    """
+    means = runs.groupby(lever.parameter)[[c for c, _, _ in (lever.moved, *lever.metrics)
+                                           if c in runs]].mean()
+    column, label, scale = lever.moved
+    if column not in means:
+        return f"(The run table has no `{column}` column: whether the lever moved is unknown.)"
+
+    def change(col: str, name: str, k: float) -> str:
+        return f"{name} {means.at[first, col] * k:.3g} → {means.at[last, col] * k:.3g}"
+
+    moved = not np.isclose(means.at[first, column], means.at[last, column], rtol=0.02)
+    others = [change(c, n, k) for c, n, k in lever.metrics if c in means]
+    head = "The lever moved" if moved else "The lever did not move what it names"
+    return (f"{head} ({value_text(first)} → {value_text(last)}): {change(column, label, scale)}"
+            + ("; mechanism: " + "; ".join(others) if others else "") + ".")
 
 
 def _mode(arms: pd.DataFrame, arm: object) -> str:

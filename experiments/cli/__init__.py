@@ -11,10 +11,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from experiments.cli import discover, export, info, report, run, sensitivity, sweep, viz
+from experiments.cli import (
+    discover,
+    export,
+    info,
+    report,
+    run,
+    sensitivity,
+    sweep,
+    trace,
+    viz,
+)
 from model.validation import ConfigError
 
-COMMANDS = (info, run, sweep, sensitivity, discover, report, export, viz)
+COMMANDS = (info, run, trace, sweep, sensitivity, discover, report, export, viz)
 
 
 class VersionAction(argparse.Action):

@@ -132,21 +132,23 @@ def test_network_colours_blocs_links_alliances_and_weights_hostility():
 
 
 # ---------------------------------------------------------------- ladder
-def test_ladder_marks_the_six_thresholds_and_the_current_rungs():
+def test_ladder_marks_the_six_thresholds_and_which_arena_crossed_them_when():
     model = stepped(EscalationModel("paris_moscow_call", rng=5), 3)
+    model.ladders["confrontation"].record(13, model.steps)  # a direct strike, this week
     fig = ladder_figure(model)
     ax = fig.axes[0]
-    texts = _texts(fig)
     for below, name in THRESHOLDS:
         label = next(t for t in ax.texts if t.get_text().startswith(name))
         assert label.get_position()[1] == below + 0.5
         if name in model.ladder.crossed:
-            assert f"(crossed week {model.ladder.crossed[name]})" in label.get_text()
-        else:
+            assert f"war: week {model.ladder.crossed[name]}" in label.get_text()
+        if name not in model.ladder.crossed and name not in model.ladders["confrontation"].crossed:
             assert "crossed" not in label.get_text()
-    assert any("crossed" in t for t in texts)  # this scenario starts past two thresholds
+    unthinkable = next(t.get_text() for t in ax.texts
+                       if t.get_text().startswith("nuclear war is unthinkable"))
+    assert unthinkable.endswith("(crossed: war: week 0; confrontation: week 3)")
     heights = [bar.get_height() for bar in ax.patches]
-    assert heights == [model.ladder.max_rung, model.week_rung]
+    assert heights == [model.ladder.max_rung, 13]
     assert ax.get_ylim()[1] >= 44
 
 

@@ -17,9 +17,11 @@ GOOD = {
     "number": 4, "title": "Hybrid war", "asked": "When does it spiral?", "seed": "a hybrid war",
     "levers": [
         {"parameter": "hybrid_intensity", "lead": "Raising it from {first} to {last}",
+         "moved": {"column": "final_covert_acts", "label": "covert acts"},
          "focus": ["escalated"],
          "metrics": [{"column": "max_rung", "label": "mean highest Kahn rung"}]},
-        {"parameter": "attribution_rate", "lead": "Attributing more", "descending": True},
+        {"parameter": "attribution_rate", "lead": "Attributing more", "descending": True,
+         "moved": {"column": "final_covert_attributed", "label": "attributed", "scale": 2.0}},
     ],
 }
 
@@ -41,9 +43,11 @@ def test_a_good_table_parses():
     assert (question.number, question.title, question.config) == (4, "Hybrid war",
                                                                   "hybrid.toml")
     assert question.levers == (
-        Lever("hybrid_intensity", "Raising it from {first} to {last}", False, ("escalated",),
+        Lever("hybrid_intensity", "Raising it from {first} to {last}",
+              ("final_covert_acts", "covert acts", 1.0), False, ("escalated",),
               (("max_rung", "mean highest Kahn rung", 1.0),)),
-        Lever("attribution_rate", "Attributing more", True))
+        Lever("attribution_rate", "Attributing more",
+              ("final_covert_attributed", "attributed", 2.0), True))
 
 
 @pytest.mark.parametrize("path, value, delete, key", [
@@ -54,6 +58,9 @@ def test_a_good_table_parses():
     (("levers",), None, True, "question.levers"),
     (("levers", 0, "parameter"), None, True, "question.levers[0].parameter"),
     (("levers", 1, "lead"), None, True, "question.levers[1].lead"),
+    (("levers", 1, "moved"), None, True, "question.levers[1].moved"),
+    (("levers", 0, "moved", "column"), None, True, "question.levers[0].moved.column"),
+    (("levers", 0, "moved"), "covert", False, "question.levers[0].moved"),
     (("levers", 0, "metrics", 0, "label"), None, True, "question.levers[0].metrics[0].label"),
     (("number",), "4", False, "question.number"),
     (("number",), 4.0, False, "question.number"),
@@ -104,7 +111,8 @@ def sweep_file(folder: Path, name: str, number: int | None) -> Path:
     path = folder / f"{name}.toml"
     question = "" if number is None else (
         f'\n[question]\nnumber = {number}\ntitle = "T{number}"\nasked = "A"\nseed = "S"\n\n'
-        '[[question.levers]]\nparameter = "channel_open"\nlead = "Opening it"\n')
+        '[[question.levers]]\nparameter = "channel_open"\nlead = "Opening it"\n'
+        'moved = { column = "final_channel_open_share", label = "open weeks" }\n')
     path.write_text('[experiment]\nname = "x"\nscenario = "generic_crisis"\nreplications = 1\n'
                     'seed = 1\n\n[vary]\nchannel_open = [true, false]\n' + question,
                     encoding="utf-8")

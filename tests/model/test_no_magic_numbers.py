@@ -38,6 +38,8 @@ DATA_TABLES = {
     ("model/ladder.py", "TOP_RUNG"): "Kahn's ladder has 44 rungs",
     ("model/scenario.py", "ACTOR_FIELDS"): "schema of the scenario files' actor fields",
     ("model/outcomes.py", "REFERENCE_SETTINGS"): "documented parameter settings per outcome",
+    ("model/outcomes.py", "MECHANISM_SETTINGS"): "documented settings where each mechanism "
+                                                 "fires, and the overrides that switch it off",
 }
 INPUT_CHECKS = {
     "number": "range and default a value of an input file is checked against",

@@ -10,7 +10,7 @@ from tests.helpers import run_to_end
 SEEDS = range(50)
 
 
-@pytest.mark.parametrize("outcome", ["negotiated", "frozen", "escalated"])
+@pytest.mark.parametrize("outcome", ["ongoing", "negotiated", "frozen", "escalated"])
 def test_outcome_is_most_common_under_its_reference_setting(outcome):
     counts = Counter(run_to_end(seed=seed, **REFERENCE_SETTINGS[outcome]).verdict.outcome
                      for seed in SEEDS)

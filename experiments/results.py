@@ -25,8 +25,12 @@ import pandas as pd
 import pyarrow as pa
 from scipy.special import ndtri
 
-<<<<<<< HEAD
-from experiments.schema import SERIES, SERIES_PREFIX, THRESHOLD_COLUMNS
+from experiments.schema import (
+    CONFRONTATION_THRESHOLD_COLUMNS,
+    SERIES,
+    SERIES_PREFIX,
+    THRESHOLD_COLUMNS,
+)
 from experiments.storage import (
     BadChunk,
     atomic_write,
@@ -36,15 +40,6 @@ from experiments.storage import (
     read_chunk,
     read_manifest,
 )
-=======
-from experiments.schema import (
-    CONFRONTATION_THRESHOLD_COLUMNS,
-    SERIES,
-    SERIES_PREFIX,
-    THRESHOLD_COLUMNS,
-)
-from experiments.storage import atomic_write, chunk_files, read_manifest
->>>>>>> 171d24496dffaf77a096ca28868610f1814ff96e
 from model.outcomes import OUTCOMES, RULES
 
 CONFIDENCE = 0.95

@@ -7,6 +7,7 @@ exit status 2, nothing written and no traceback.
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 import random
@@ -292,12 +293,22 @@ def _write_bytes(t: Path, data: bytes) -> str:
 
 
 @pytest.mark.parametrize("case", list(RUN_INPUTS))
-def test_bad_run_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capfd, case):
-    if case == "--scenario unreadable" and os.geteuid() == 0:
-        pytest.skip("root reads every file")
+def test_bad_run_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capfd, monkeypatch,
+                                                              case):
     make_args, must_mention = RUN_INPUTS[case]
+    args = make_args(tmp_path)
+    if case == "--scenario unreadable" and os.geteuid() == 0:
+        # Root reads a file whatever its mode: the read itself says "permission denied".
+        unreadable, read_bytes = Path(args[-1]), Path.read_bytes
+
+        def denied(path: Path) -> bytes:
+            if path == unreadable:
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return read_bytes(path)
+
+        monkeypatch.setattr(Path, "read_bytes", denied)
     out = tmp_path / "out"
-    status, err = cli(capfd, "run", *make_args(tmp_path), "--out", str(out))
+    status, err = cli(capfd, "run", *args, "--out", str(out))
     assert_one_line_error(status, err, must_mention)
     assert not out.exists()
 

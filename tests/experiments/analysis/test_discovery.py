@@ -103,14 +103,14 @@ def test_discover_on_a_sweep(sweep, capsys):
     printed = capsys.readouterr().out
     md = (sweep / "discovery_negotiated.md").read_text()
     assert md in printed
-    # Full pressure negotiates, unless hybrid war is intense (see the sweep's summary).
-    rule = "multilateral_pressure >= 1 and hybrid_intensity <= 0.5"
-    assert f"| 1 | `{rule}` | 6 | 6 | 100.0% |" in md
+    # Only full pressure negotiates within a year (the sweep's summary: 5 of 6 runs at
+    # low hybrid intensity, 2 of 6 at high, none below full pressure).
+    rule = "multilateral_pressure >= 1"
+    assert f"| 1 | `{rule}` | 12 | 7 | 58.3% | 100.0% |" in md
     table = pd.read_csv(sweep / "discovery_negotiated.csv")
     assert table.loc[0, "rule"] == rule
-    assert table.loc[0, "density"] == 1.0 and table.loc[0, "coverage"] > 0.5
+    assert table.loc[0, "coverage"] == 1.0 and table.loc[0, "density"] > 0.5
     assert table.loc[0, "multilateral_pressure_min"] == 1.0
-    assert table.loc[0, "hybrid_intensity_max"] == 0.5
 
 
 def test_discover_writes_where_told(sweep, tmp_path):

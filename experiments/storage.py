@@ -314,12 +314,25 @@ def _load_manifest(out: Path) -> dict[str, Any] | None:
         raise DamagedManifest("not valid JSON") from None
     if not isinstance(manifest, dict):
         raise DamagedManifest("not a JSON object")
-    if CHECKSUM_KEY in manifest or manifest.get("format") == FORMAT:
-        match = CHECKSUM_RE.search(text)
-        if not match or _checksum(text[:match.start(1)] + "0" * 64
-                                  + text[match.end(1):]) != match.group(1):
-            raise DamagedManifest("its checksum does not match its text")
+    if CHECKSUM_KEY not in manifest or manifest.get("format") != FORMAT:
+        # Not written by this version's SweepStore: valid JSON of another shape, or an
+        # older manifest, whose chunks cannot be verified.
+        raise DamagedManifest("no checksum of this format: not a manifest of this version")
+    match = CHECKSUM_RE.search(text)
+    if not match or _checksum(text[:match.start(1)] + "0" * 64
+                              + text[match.end(1):]) != match.group(1):
+        raise DamagedManifest("its checksum does not match its text")
     return manifest
+
+
+def _claimed_identity(out: Path) -> str | None:
+    """The sweep a damaged or foreign manifest says it belongs to, if it says one."""
+    try:
+        claimed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, ValueError):
+        return None
+    sha = claimed.get("sweep_sha256") if isinstance(claimed, dict) else None
+    return sha if isinstance(sha, str) else None
 
 
 def read_manifest(out: Path) -> dict[str, Any] | None:
@@ -360,6 +373,10 @@ def check_folder(out: Path, config: Experiment, allow_mixed: bool = False) -> No
     try:
         manifest = _load_manifest(out)
     except DamagedManifest:
+        if _claimed_identity(out) not in (None, config.sha256):
+            raise ConfigError("--out", str(out), "holds results of a different sweep (its "
+                              "manifest names another); use another --out or delete the "
+                              "folder") from None
         return  # the writer moves it and every chunk aside, and starts again
     if manifest is None:
         return  # stray chunk files, if any, are moved aside by the writer

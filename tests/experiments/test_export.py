@@ -55,14 +55,16 @@ def test_export_out_option_creates_the_folder(results, tmp_path):
     assert len(pd.read_csv(target)) == 10
 
 
-@pytest.mark.parametrize("make", ["missing", "empty", "no_chunks"])
+@pytest.mark.parametrize("make", ["missing", "empty", "no_chunks", "list", "wrong_types"])
 def test_a_folder_without_results_exits_2_in_one_line(tmp_path, capsys, make):
     folder = tmp_path / "results"
     if make != "missing":
         folder.mkdir()
-    if make == "no_chunks":
-        (folder / "manifest.json").write_text("{}", encoding="utf-8")
+    manifest = {"no_chunks": "{}", "list": "[1]",  # valid JSON, not a manifest
+                "wrong_types": '{"runs_done": "many", "chunks": 3}'}.get(make)
+    if manifest is not None:
+        (folder / "manifest.json").write_text(manifest, encoding="utf-8")
     assert main(["export", str(folder)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith(f"escalation: error: {folder}: ")
+    assert err.count("\n") == 1 and err.startswith(f"escalation: error: {folder}")
     assert not (folder / "runs.csv").exists()

@@ -33,7 +33,8 @@ class VersionAction(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
         from importlib.metadata import version
 
-        parser.exit(message=f"{parser.prog} {version('hybrid-escalation')}\n")
+        print(f"{parser.prog} {version('hybrid-escalation')}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:

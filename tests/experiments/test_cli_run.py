@@ -162,3 +162,12 @@ def test_mesa_batch_run_works_unchanged():
     assert {"outcome", "rule", "escalation_score", "tension", "multilateral_pressure"} <= \
         set(rows[0])
     assert all(row["Step"] <= 30 for row in rows)
+
+
+def test_version_prints_the_installed_version_on_stdout(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"escalation {version('hybrid-escalation')}\n"

@@ -167,6 +167,8 @@ def test_mesa_batch_run_works_unchanged():
 def test_version_prints_the_installed_version_on_stdout(capsys):
     from importlib.metadata import version
 
+    from experiments.cli import main
+
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0

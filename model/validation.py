@@ -184,10 +184,8 @@ def read_toml(path: str | Path, what: str) -> tuple[dict[str, Any], bytes]:
     source = str(path)
     try:
         mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode):
-            problem = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-            raise ConfigError(source, "", f"{what} not found ({problem})")
-        data = Path(path).read_bytes()
+        if stat.S_ISREG(mode):  # a FIFO or a device would block, or never end
+            data = Path(path).read_bytes()
     except FileNotFoundError:
         raise ConfigError(source, "", f"{what} not found") from None
     except PermissionError:
@@ -195,6 +193,9 @@ def read_toml(path: str | Path, what: str) -> tuple[dict[str, Any], bytes]:
     except (OSError, ValueError) as exc:  # ENAMETOOLONG, ELOOP, EISDIR...; NUL in the path
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigError(source, "", f"{what} cannot be read ({reason})") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a pipe, socket or device"
+        raise ConfigError(source, "", f"{what} not found ({kind}, not a regular file)")
     try:
         body = data.decode("utf-8")
     except UnicodeDecodeError as exc:

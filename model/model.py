@@ -232,7 +232,7 @@ class EscalationModel(mesa.Model):
             bits |= _BIT["channel_open"]
         else:
             bits |= _BIT["channel_closed"]
-            if p.channel_open or self.steps >= p.channel_closed_weeks:  # policy: closed start
+            if p.channel_open or self.steps > p.channel_closed_weeks:  # policy: closed start
                 bits |= _BIT["channel_reopenable"]
         if talks.state == "truce":
             bits |= _BIT["truce_active"]

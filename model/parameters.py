@@ -82,11 +82,12 @@ class Parameters:
                             "seed: Macron–Putin call reopens a channel after two years",
                             group=P)
     channel_closed_weeks: int = _p(0, 0, 1040, "weeks",
-                                   "If the channel starts closed (channel_open = false): weeks "
-                                   "before any actor may reopen it (0: at once; the horizon or "
-                                   "more: it stays closed for the whole run, the world without "
-                                   "the call). No effect on a channel that starts open and is "
-                                   "cut later.",
+                                   "If the channel starts closed (channel_open = false): it "
+                                   "stays closed through this week; from the next, any actor "
+                                   "may reopen it (0: from the first week; the horizon or "
+                                   "more: closed for the whole run, the world without the "
+                                   "call). No effect on a channel that starts open and is cut "
+                                   "later.",
                                    "seed: the call ends two years without direct contact",
                                    group=P)
     diplomacy_enabled: bool = _p(True, 0, 1, "flag",

@@ -20,11 +20,12 @@ from experiments.cli import (
     sensitivity,
     sweep,
     trace,
+    validate,
     viz,
 )
 from model.validation import ConfigError
 
-COMMANDS = (info, run, trace, sweep, sensitivity, discover, report, export, viz)
+COMMANDS = (info, run, trace, sweep, sensitivity, validate, discover, report, export, viz)
 
 
 class VersionAction(argparse.Action):

@@ -1,0 +1,152 @@
+"""`escalation validate TARGETS`: run a scenario and set its outcomes beside history.
+
+The runs go through the batch pipeline like a sweep's: the command writes a small
+experiment file (DIR/validation_experiment.toml: the scenario, ``--runs``
+replications, ``--seed``, the ``--set`` overrides and the target's horizon) and runs
+it with ``sweep_to_folder``, so the runs are stored as Parquet chunks beside a
+manifest, the folder is locked while written, and re-running the same command resumes
+(or reuses the runs). It then compares every pattern of the target file(s)
+(``experiments.targets``) with the run table (``experiments.analysis.validation``) and
+writes DIR/validation.csv, DIR/validation.md and DIR/figures/validation.png.
+
+Bad input (a malformed target file, an option, the output folder) is a ConfigError
+raised before anything is written: one line, exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from experiments.cli.options import add_executor_options, executor_from_args, whole_option
+from model.validation import ConfigError
+
+DEFAULT_SCENARIO = "generic_crisis"
+DEFAULT_RUNS = 1000     # Wilson 95% half-width at most ~3.1 points on a share of all runs
+DEFAULT_SEED = 20250701
+CHUNK_SIZE = 100
+EXPERIMENT_FILE = "validation_experiment.toml"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``validate`` subcommand to the ``escalation`` parser."""
+    validate = subparsers.add_parser(
+        "validate", help="compare a scenario's outcomes with empirical targets "
+                         "(validation.csv, validation.md, figure)",
+        description="Run a scenario (through the batch pipeline: Parquet, resume) and "
+                    "compare each pattern of the target file(s) (e.g. model/targets/*.toml) "
+                    "with the model's share and its Wilson 95% interval: agree when the "
+                    "intervals overlap, or when a bound holds. Writes DIR/validation.csv, "
+                    "DIR/validation.md and DIR/figures/validation.png.")
+    validate.add_argument("targets", nargs="+", metavar="TARGETS",
+                          help="target file(s) (.toml), e.g. "
+                               "model/targets/interstate_war_endings.toml")
+    validate.add_argument("--scenario", default=DEFAULT_SCENARIO,
+                          help=f"a shipped scenario name or a scenario .toml "
+                               f"(default {DEFAULT_SCENARIO})")
+    validate.add_argument("--runs", default=None, metavar="N",
+                          help=f"seeded runs (default {DEFAULT_RUNS:,})")
+    validate.add_argument("--seed", default=None, metavar="N",
+                          help=f"root seed of the runs (default {DEFAULT_SEED})")
+    validate.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                          help="override a parameter for every run (repeatable); "
+                               "horizon_weeks here wins over the target file's horizon")
+    validate.add_argument("--out", default=None, metavar="DIR",
+                          help="output folder (default outputs/validate_<target names>)")
+    add_executor_options(validate, "no progress bar: print only the comparison table")
+    validate.add_argument("--allow-mixed", action="store_true",
+                          help="resume although the scenario, catalogue or code changed "
+                               "since DIR was started (else refused)")
+    validate.set_defaults(func=cmd_validate)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from experiments.analysis.validation import compare, document, format_table, write_validation
+    from experiments.cli.report import to_toml
+    from experiments.config import MAX_RUNS, load_config
+    from experiments.pipeline import sweep_to_folder
+    from experiments.results import load_results, warnings_to_stderr
+    from experiments.seeds import MAX_SEED
+    from experiments.storage import check_folder, check_output, exclusive
+    from experiments.targets import load_targets
+    from model.parameters import parse_override
+    from model.scenario import load_scenario, scenario_reference
+
+    # Everything is checked before anything is written.
+    targets = [load_targets(path) for path in args.targets]
+    names = [t.name for t in targets]
+    for i, target in enumerate(targets):
+        if target.name in names[:i]:
+            raise ConfigError(target.source, "target.name", f"{target.name!r} is also the "
+                              "name of another target file given; give each file once")
+    runs = _bounded(args.runs, "--runs", DEFAULT_RUNS, 1, MAX_RUNS)
+    seed = _bounded(args.seed, "--seed", DEFAULT_SEED, 0, MAX_SEED)
+    scenario_ref = scenario_reference(args.scenario, "--scenario", args.scenario, Path.cwd())
+    scenario = load_scenario(scenario_ref)
+    overrides = dict(parse_override(item) for item in args.set)
+    if "horizon_weeks" not in overrides:
+        horizons = {t.horizon_weeks for t in targets if t.horizon_weeks is not None}
+        if len(horizons) > 1:
+            later = next(t for t in targets[1:] if t.horizon_weeks is not None)
+            raise ConfigError(later.source, "target.horizon_weeks", "the target files give "
+                              f"different horizons ({', '.join(map(str, sorted(horizons)))} "
+                              "weeks); validate them separately or pass --set horizon_weeks=N")
+        if horizons:
+            overrides["horizon_weeks"] = horizons.pop()
+    checked = scenario.parameters.with_overrides(overrides, "--set")
+    fixed = {key: getattr(checked, key) for key in overrides}
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.name)[:60].strip(".") or "scenario"
+    experiment = {
+        "experiment": {
+            "name": f"validate_{stem}",
+            "description": f"escalation validate: {scenario.name}, {runs} runs",
+            "scenario": scenario_ref, "replications": runs, "seed": seed,
+            "chunk_size": min(CHUNK_SIZE, runs), "trajectories": 0},
+        **({"fixed": fixed} if fixed else {})}
+    body = (f"# Written by `escalation validate` ({', '.join(names)}): the runs it compares.\n"
+            + to_toml(experiment))
+    with tempfile.TemporaryDirectory() as scratch:
+        draft = Path(scratch) / EXPERIMENT_FILE
+        draft.write_text(body, encoding="utf-8")
+        config = load_config(draft)
+    default = "validate_" + "+".join(names)
+    out = Path(args.out) if args.out else Path("outputs") / default[:200]
+    check_output(out)
+    check_folder(out, config, args.allow_mixed)
+
+    settings = (f"seed {seed}, horizon {checked.horizon_weeks} weeks"
+                + "".join(f", {k}={v}" for k, v in fixed.items() if k != "horizon_weeks"))
+    with (executor_from_args(args, runs) as executor, exclusive(out), warnings_to_stderr()):
+        path = out / EXPERIMENT_FILE
+        if not path.exists() or path.read_text(encoding="utf-8") != body:
+            path.write_text(body, encoding="utf-8")
+        config = load_config(path)
+        if not args.quiet:
+            print(f"validate {', '.join(names)}: {runs} runs of {scenario.name} ({settings}), "
+                  f"{executor.describe()} -> {out}", flush=True)
+        done = sweep_to_folder(config, out, executor, progress=not args.quiet,
+                               allow_mixed=args.allow_mixed)
+        if done is None:
+            return 130
+        table = compare(load_results(out, ["rule"]), targets)
+        markdown = document(table, targets, runs, scenario.name, settings)
+        write_validation(table, out, markdown)
+    print(format_table(table))
+    if not args.quiet:
+        print(f"{int(table['agree'].sum())} of {len(table)} patterns agree (Wilson 95% "
+              "intervals overlap, or the bound holds)")
+        print(f"wrote {out}/validation.csv, validation.md, figures/validation.png "
+              f"(runs: chunk-*.parquet, {EXPERIMENT_FILE})")
+    return 0
+
+
+def _bounded(value: str | None, option: str, default: int, low: int, high: int) -> int:
+    number = whole_option(value, option)
+    if number is None:
+        return default
+    if not low <= number <= high:
+        raise ConfigError(option, value, f"must be a whole number from {low} to {high:,}")
+    return number

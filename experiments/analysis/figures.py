@@ -168,8 +168,8 @@ def time_to_outcome(runs: pd.DataFrame, per_point: pd.DataFrame, varied: list[st
     labels = ({int(r["point_id"]): point_label(r, varied).replace("\n", ", ")
                for _, r in per_point.iterrows()} if per_group else {"all": "all runs"})
     palette = colormaps["viridis"](np.linspace(0, 1, max(1, len(labels))))
-    for i, o in enumerate(decided):
-        ax = fig.add_subplot(1, len(decided), i + 1)
+    axes = fig.subplots(1, len(decided), sharey=True)
+    for i, (o, ax) in enumerate(zip(decided, axes, strict=True)):
         for j, (key, group) in enumerate(groups):
             steps = group.loc[group["outcome"] == o, "decided_step"].to_numpy(dtype=int)
             curve = np.cumsum(np.bincount(steps, minlength=weeks)) / len(group)

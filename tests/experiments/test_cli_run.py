@@ -173,3 +173,29 @@ def test_version_prints_the_installed_version_on_stdout(capsys):
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out == f"escalation {version('hybrid-escalation')}\n"
+
+
+def test_trace_prints_a_mechanism_chain_week_by_week(capsys):
+    from experiments.cli import main
+
+    assert main(["trace", "military_collapse", "--seed", "0"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("## military_collapse: paris_moscow_call, seed 0")
+    assert "| week | what happened |" in out
+    assert "*capability_attacker" in out                      # the followed series
+    assert "**End:** negotiated by rule `imposed`" in out     # the chain's end
+    assert main(["trace", "military_collapse", "--seed", "0", "--off"]) == 0
+    assert "rule `imposed`" not in capsys.readouterr().out    # switched off: no collapse
+
+
+@pytest.mark.parametrize("args, where", [
+    (["trace", "melting_point"], "mechanism: melting_point:"),
+    (["trace", "hybrid_spiral", "--seed", "-1"], "--seed: -1:"),
+    (["trace", "hybrid_spiral", "--scenario", "atlantis"], "atlantis"),
+])
+def test_trace_refuses_bad_input_in_one_line(capsys, args, where):
+    from experiments.cli import main
+
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and where in captured.err

@@ -56,6 +56,9 @@ def test_report_has_a_section_per_question_with_table_test_sentence_figure(smoke
             assert sentence.endswith(".")
             assert ("raises the share" in sentence or "lowers the share" in sentence
                     or "no detectable difference" in sentence or "changes nothing" in sentence)
+            # ...and says whether the lever moved what it names, with the mechanism's means.
+            assert ("The lever moved (" in sentence
+                    or "The lever did not move what it names (" in sentence)
         images = re.findall(r"!\[[^]]*\]\(([^)]+)\)", body)
         assert len(images) == len(question.levers) + (len(question.levers) > 1)
         for image in images:
@@ -132,3 +135,20 @@ def test_a_malformed_question_exits_2_in_one_line_and_writes_nothing(tmp_path, m
     assert err.count("\n") == 1, err
     assert f"{hybrid}: question.levers[1].parameter: 'attribution' is not varied" in err
     assert not out.exists() and not (tmp_path / "outputs").exists()
+
+
+def test_the_mechanism_line_says_whether_the_lever_moved():
+    import pandas as pd
+
+    from experiments.analysis.report import mechanism
+    from experiments.questions import Lever
+
+    runs = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0], "still": [2.0, 2.0, 2.0, 2.0],
+                         "moving": [0.0, 1.0, 4.0, 6.0]})
+    idle = Lever("x", "lead", ("still", "open weeks (%)", 100.0),
+                 metrics=(("moving", "truces", 1.0),))
+    assert mechanism(runs, idle, 0.0, 1.0) == (
+        "The lever did not move what it names (0.0 → 1.0): open weeks (%) 200 → 200; "
+        "mechanism: truces 0.5 → 5.")
+    busy = Lever("x", "lead", ("moving", "truces", 1.0))
+    assert mechanism(runs, busy, 0.0, 1.0) == "The lever moved (0.0 → 1.0): truces 0.5 → 5."

@@ -123,15 +123,14 @@ def smoke_plan(originals: list[tuple[Question, Experiment]], out: Path,
 
     The derived files leave out ``[question]``: the question is the original file's.
     """
-    import tomllib
-
     from experiments.config import load_config
+    from model.validation import read_toml
 
     folder = out / "sweeps" if folder is None else folder
     folder.mkdir(parents=True, exist_ok=True)
     plan = []
     for question, config in originals:
-        raw = tomllib.loads(Path(config.source).read_text(encoding="utf-8"))
+        raw, _ = read_toml(config.source, "experiment file")
         raw.pop("question", None)
         raw["experiment"].update(
             scenario=config.scenario, replications=SMOKE_REPLICATIONS, horizon=SMOKE_HORIZON,

@@ -40,7 +40,7 @@ def execute(m: EscalationModel, actor: StateAgent, action: Action,
     m.total_counts[action.instrument] += 1
     arena = arena_of(actor, target, m.belligerent_names)
     if arena:
-        m.ladders[arena].record(action.rung, m.steps)
+        m.climb(arena, action.rung)
     actor.cost_week += action.cost
     actor.last_action = action.name
     actor.last_target = target.name if target else ""

@@ -37,11 +37,13 @@ class Ladder:
         """Rung just below the next uncrossed threshold (TOP_RUNG if none is left)."""
         return next((below for below, _ in THRESHOLDS if below >= self.max_rung), TOP_RUNG)
 
-    def record(self, rung: int, week: int) -> None:
+    def record(self, rung: int, week: int) -> bool:
+        """Record an act's rung; true if the ladder climbed (its next threshold may move)."""
         if rung <= self.max_rung:
-            return
+            return False
         for below, name in THRESHOLDS:
             if self.max_rung <= below < rung:
                 self.crossed[name] = week
         self.max_rung = rung
         self.next_threshold = self._next_below()
+        return True

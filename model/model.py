@@ -150,6 +150,7 @@ class EscalationModel(mesa.Model):
         self.ladders = dict(zip(ARENAS, (Ladder(spec.initial_rung),
                                          Ladder(spec.confrontation_rung)), strict=True))
         self.ladder = self.ladders["war"]
+        self._refresh_thresholds()
         self.verdict = Verdict()
         self.trend_estimate = spec.momentum
         self.heat = 0.0
@@ -218,10 +219,15 @@ class EscalationModel(mesa.Model):
                     self.execute(actor, action, self.by_name.get(event.target))
 
     # ------------------------------------------------------------------ choice support
-    @property
-    def next_thresholds(self) -> tuple[int, ...]:
-        """Per arena (agents.actions.ARENAS): the rung below its next uncrossed threshold."""
-        return tuple(self.ladders[arena].next_threshold for arena in ARENAS)
+    def climb(self, arena: str, rung: int) -> None:
+        """An act on ``rung`` in ``arena``: record it, and keep ``next_thresholds`` (read
+        at every decision) in step with the ladders."""
+        if self.ladders[arena].record(rung, self.steps):
+            self._refresh_thresholds()
+
+    def _refresh_thresholds(self) -> None:
+        # Per arena (agents.actions.ARENAS): the rung below its next uncrossed threshold.
+        self.next_thresholds = tuple(self.ladders[a].next_threshold for a in ARENAS)
 
     def conditions_for(self, actor: StateAgent) -> int:
         """Bit set of the catalogue conditions that hold for ``actor`` now."""

@@ -134,7 +134,7 @@ def test_network_colours_blocs_links_alliances_and_weights_hostility():
 # ---------------------------------------------------------------- ladder
 def test_ladder_marks_the_six_thresholds_and_which_arena_crossed_them_when():
     model = stepped(EscalationModel("paris_moscow_call", rng=5), 3)
-    model.ladders["confrontation"].record(13, model.steps)  # a direct strike, this week
+    model.climb("confrontation", 13)  # a direct strike, this week
     fig = ladder_figure(model)
     ax = fig.axes[0]
     for below, name in THRESHOLDS:
@@ -274,8 +274,8 @@ def test_app_page_is_a_solaraviz_of_every_panel():
     assert app.page.args[0] is app.model
 
 
-def test_step_and_reset_rebuild_the_model_from_the_controls():
-    """Mesa's own controller and parameter widgets, driven like a user would."""
+def app_controls() -> tuple[solara.Reactive, object]:
+    """The app's first model, and Mesa's controller and parameter widgets driving it."""
     model = solara.reactive(EscalationModel(**app.initial_kwargs(app.model_params)))
     chosen = solara.reactive({})
 
@@ -284,6 +284,13 @@ def test_step_and_reset_rebuild_the_model_from_the_controls():
         ModelController(model, model_parameters=chosen, play_interval=solara.reactive(100),
                         render_interval=solara.reactive(1), use_threads=solara.reactive(False))
         ModelCreator(model, app.model_params, model_parameters=chosen)
+
+    return model, Controls
+
+
+def test_step_and_reset_rebuild_the_model_from_the_controls():
+    """Mesa's own controller and parameter widgets, driven like a user would."""
+    model, Controls = app_controls()
 
     with rendered(Controls()) as rc:
         rc.find(v.Btn, children=["Step"]).widget.click()
@@ -313,14 +320,7 @@ def test_step_and_reset_rebuild_the_model_from_the_controls():
 
 def test_reset_with_the_initial_controls_repeats_the_initial_run():
     """Reset before any change gives the model the app started with, run for run."""
-    model = solara.reactive(EscalationModel(**app.initial_kwargs(app.model_params)))
-    chosen = solara.reactive({})
-
-    @solara.component
-    def Controls():
-        ModelController(model, model_parameters=chosen, play_interval=solara.reactive(100),
-                        render_interval=solara.reactive(1), use_threads=solara.reactive(False))
-        ModelCreator(model, app.model_params, model_parameters=chosen)
+    model, Controls = app_controls()
 
     first = model.value
     with rendered(Controls()) as rc:

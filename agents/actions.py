@@ -25,14 +25,14 @@ MOTIVES = ("coerce", "battle", "support", "peace", "deter", "dossier", "restrain
 EFFECTS = ("hostility", "enemy_hostility", "tension", "target_capability", "target_morale",
            "target_economy", "target_pressure", "target_cohesion", "target_relief",
            "self_capability", "self_pressure", "aid", "sanctions", "offensive", "defence",
-           "siege", "dossier", "cohesion", "dialogue", "intel")
+           "siege", "dossier", "cohesion", "dialogue", "intel", "intimidation")
 # Effects that act on the target, so an action without one cannot carry them.
 TARGET_EFFECTS = frozenset({"hostility", "enemy_hostility", "target_capability", "target_morale",
                             "target_economy", "target_pressure", "target_cohesion",
                             "target_relief", "aid", "sanctions", "offensive", "cohesion",
-                            "dialogue"})
+                            "dialogue", "intimidation"})
 PROCEDURES = ("open_channel", "cut_channel", "propose_truce", "accept_truce", "reject_truce",
-              "negotiate", "allow_inspections", "block_inspections",
+              "demand_truce", "negotiate", "allow_inspections", "block_inspections",
               "nuclear_use")
 RIVERA_SCORES = (-2, 0, 4, 12, 28, 60)
 DERIVED_TAGS = ("belligerent", "attacker", "defender", "alliance_member")

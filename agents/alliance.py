@@ -12,8 +12,9 @@ class AllianceAgent(mesa.Agent):
     """NATO, the EU or any coalition: collective decisions gated by cohesion.
 
     * Aid: each member's pledge arrives with probability ``aid_reliability``
-      (unless its deliveries are paused); the sum, scaled by cohesion, is the
-      week's aid flow to the defender.
+      (unless its deliveries are paused), less the share its fear of nuclear
+      escalation (``intimidation``) holds back; the sum, scaled by cohesion, is
+      the week's aid flow to the defender.
     * Sanctions: the level moves toward the members' mean stance only while
       cohesion is at or above the consensus it needs (``sanction_adjustment``),
       and erodes (``sanction_retention``) when cohesion falls below
@@ -50,7 +51,8 @@ class AllianceAgent(mesa.Agent):
             for member in members:
                 if (member.deliveries_paused_until < m.steps
                         and m.random.random() < p.aid_reliability):
-                    delivered += member.pledge
+                    # Self-deterrence: an intimidated member holds back that share.
+                    delivered += member.pledge * (1.0 - member.intimidation)
             self.aid_flow = delivered * self.cohesion
             m.deliver_aid(self.aid_flow)
         if self.sanctions:

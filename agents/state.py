@@ -40,6 +40,7 @@ class StateAgent(mesa.Agent):
         self.threat_memory = 0.0
         self.strike_memory = 0.0
         self.loss = 0.0
+        self.intimidation = 0.0  # fear of nuclear escalation from ultimatums (decays)
         self.war_value = 0.0
         self.peace_drive = 0.0
         self.pledge = 0.0

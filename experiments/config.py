@@ -16,6 +16,11 @@ file. An experiment file has an ``[experiment]`` table and optional ``[fixed]``,
     seeds = "independent"            # or "common" (default for saltelli and morris)
     chunk_size = 100                 # optional: runs per task sent to a worker
     trajectories = 5                 # optional: weekly series kept for replications 0..K-1
+    posterior_draws = 20             # optional, for a calibrated scenario (one that names
+                                     # a posterior): replication r of every point runs
+                                     # parameter set r % 20 drawn from the posterior, so the
+                                     # answers carry the calibration's uncertainty
+                                     # (replications must be a multiple of it)
 
     [fixed]                          # overrides applied to every run
     aid_reliability = 0.6
@@ -46,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from experiments import design as designs
-from experiments.seeds import MAX_SEED, SEED_SCHEMES, design_rng
+from experiments.seeds import MAX_SEED, POSTERIOR_STREAM, SEED_SCHEMES, design_rng
 from model.parameters import Parameters
 from model.scenario import load_scenario, scenario_reference
 from model.validation import (
@@ -63,9 +68,11 @@ from model.validation import (
 
 if TYPE_CHECKING:
     from experiments.questions import Question
+    from model.scenario import Scenario
 
 EXPERIMENT_KEYS = {"name", "description", "scenario", "replications", "seed", "horizon",
-                   "design", "samples", "levels", "seeds", "chunk_size", "trajectories"}
+                   "design", "samples", "levels", "seeds", "chunk_size", "trajectories",
+                   "posterior_draws"}
 RANGE_KEYS = {"low", "high", "num"}
 DEFAULT_CHUNK_SIZE = 100
 DEFAULT_TRAJECTORIES = 5
@@ -77,6 +84,7 @@ MAX_SAMPLES = 2**24
 # ~300 MB. Runs are never held at once (chunks stream to disk), so their cap is wider.
 MAX_POINTS = 1_000_000
 MAX_RUNS = 1_000_000_000
+MAX_DRAWS = 10_000
 
 Value = designs.Value
 
@@ -103,6 +111,9 @@ class Experiment:
     matrix: np.ndarray                    # the design: one row per point (design.py)
     points: tuple[dict[str, Value], ...]  # point_id -> varied values
     question: Question | None = None
+    # posterior_draws parameter sets drawn from the scenario's posterior (empty: none);
+    # replication r runs draws[r % len(draws)], under [fixed] and the point's values
+    draws: tuple[dict[str, Value], ...] = ()
 
     @property
     def varied(self) -> tuple[str, ...]:
@@ -137,7 +148,8 @@ def load_config(path: str | Path) -> Experiment:
         raise ConfigError(source, "experiment.description", "must be a string")
     scenario = scenario_reference(text(exp, "scenario", source, "experiment."), source,
                                   "experiment.scenario", Path(path).parent)
-    params = load_scenario(scenario).parameters
+    loaded = load_scenario(scenario)
+    params = loaded.parameters
     replications = _positive(exp.get("replications"), source, "experiment.replications")
     seed = whole(exp.get("seed"), source, "experiment.seed", 0, MAX_SEED)
     design = choice(exp.get("design", "grid"), tuple(designs.SAMPLERS), source,
@@ -173,6 +185,7 @@ def load_config(path: str | Path) -> Experiment:
     matrix = designs.SAMPLERS[design](axes, samples or 0, design_rng(seed), levels)
     whole_number = {key: Parameters.spec(key)["type"] == "int" for key in axes}
     points = tuple(designs.points(axes, matrix, whole_number))
+    draws = _posterior_draws(exp, loaded, replications, seed, source)
     question = None
     if "question" in raw:
         from experiments.questions import parse_question
@@ -182,7 +195,8 @@ def load_config(path: str | Path) -> Experiment:
                       description=description, scenario=scenario, replications=replications,
                       seed=seed, design=design, samples=samples, levels=levels, seeds=seeds,
                       chunk_size=chunk_size, trajectories=trajectories, fixed=fixed,
-                      axes=axes, matrix=matrix, points=points, question=question)
+                      axes=axes, matrix=matrix, points=points, question=question,
+                      draws=draws)
 
 
 # ------------------------------------------------------------------ pieces
@@ -191,6 +205,23 @@ def _identity(raw: dict[str, Any]) -> str:
     keeps an output folder resumable; any change to what runs makes it foreign."""
     runs = {key: value for key, value in raw.items() if key != "question"}
     return hashlib.sha256(json.dumps(runs, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _posterior_draws(exp: dict[str, Any], scenario: Scenario, replications: int, seed: int,
+                     source: str) -> tuple[dict[str, Value], ...]:
+    """Parameter sets drawn from the scenario's posterior (seeded by the root seed)."""
+    count = whole(exp.get("posterior_draws", 0), source, "experiment.posterior_draws", 0,
+                  MAX_DRAWS)
+    if not count:
+        return ()
+    if scenario.posterior is None:
+        raise ConfigError(source, "experiment.posterior_draws", f"scenario {scenario.name!r} "
+                          "names no posterior ([scenario] posterior = ...): nothing to draw")
+    if replications % count:
+        raise ConfigError(source, "experiment.replications", f"must be a multiple of "
+                          f"posterior_draws ({count}) so every draw runs equally often, "
+                          f"got {replications}")
+    return scenario.posterior.draw(design_rng(seed, POSTERIOR_STREAM), count)
 
 
 def _positive(value: Any, source: str, key: str) -> int:

@@ -175,6 +175,10 @@ class DaskExecutor(Executor):
             self._client = Client(self._cluster)
         self.workers = max(1, sum(self._client.nthreads().values()))
 
+    @property
+    def client(self):  # -> distributed.Client (pyabc's Dask sampler runs on it)
+        return self._client
+
     def describe(self) -> str:
         where = f"scheduler {self.scheduler}" if self.scheduler else "LocalCluster"
         return f"dask ({where}), {self.workers} worker thread{'s' * (self.workers != 1)}"

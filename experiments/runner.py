@@ -47,6 +47,7 @@ class ChunkTask:
     points: dict[int, dict[str, Any]]  # only the points this chunk covers
     varied: tuple[str, ...]
     trajectories: int
+    draws: tuple[dict[str, Any], ...] = ()  # posterior draws: replication r runs r % len
 
     @property
     def size(self) -> int:
@@ -77,7 +78,8 @@ def iter_chunks(config: Experiment, skip: set[int] | frozenset[int] = frozenset(
         yield ChunkTask(chunk_id=chunk_id, scenario=config.scenario, fixed=config.fixed,
                         root_seed=config.seed, common_seeds=config.common_seeds,
                         replications=reps, start=start, stop=stop, points=points,
-                        varied=config.varied, trajectories=config.trajectories)
+                        varied=config.varied, trajectories=config.trajectories,
+                        draws=config.draws)
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
@@ -88,12 +90,20 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         point_id, replication = divmod(run_id, task.replications)
         seed = run_seed(task.root_seed, point_id, replication, task.common_seeds)
         point = task.points[point_id]
-        model = run_one(task.scenario, seed, {**task.fixed, **point})
+        drawn: dict[str, Any] = {}
+        if task.draws:
+            draw_id = replication % len(task.draws)
+            drawn = {"draw_id": draw_id}
+            overrides = {**task.draws[draw_id], **task.fixed, **point}
+        else:
+            overrides = {**task.fixed, **point}
+        model = run_one(task.scenario, seed, overrides)
         summary = model.summary()
         final_keys = list(summary["final"])
         series = (model.datacollector.model_vars if replication < task.trajectories
                   else None)
         rows.append({"run_id": run_id, "point_id": point_id, "replication": replication,
-                     "seed": seed, **point, **schema.row(summary, series)})
-    table = pa.Table.from_pylist(rows, schema=schema.run_schema(task.varied, final_keys))
+                     "seed": seed, **drawn, **point, **schema.row(summary, series)})
+    table = pa.Table.from_pylist(rows, schema=schema.run_schema(task.varied, final_keys,
+                                                                bool(task.draws)))
     return ChunkResult(task.chunk_id, table, dict(Counter(r["outcome"] for r in rows)))

@@ -22,6 +22,7 @@ SERIES = ("escalation_score", "max_rung", "tension", "territory_attacker")
 SERIES_PREFIX = "series_"
 PARAMETER_TYPES = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_()}
 
+DRAW_ID = "draw_id"   # which of the experiment's posterior draws a run used
 IDS = {"run_id": pa.int64(), "point_id": pa.int64(), "replication": pa.int64(),
        "seed": pa.int64()}
 VERDICT = {"outcome": pa.string(), "decided_step": pa.int64(), "ended_step": pa.int64(),
@@ -61,9 +62,12 @@ def final_type(key: str) -> pa.DataType:
     raise KeyError(f"final_{key} is not declared in experiments/schema.py")
 
 
-def run_schema(varied: Iterable[str], final_keys: Iterable[str]) -> pa.Schema:
-    """The columns of a run table, in order."""
+def run_schema(varied: Iterable[str], final_keys: Iterable[str],
+               draws: bool = False) -> pa.Schema:
+    """The columns of a run table, in order (``draw_id``: experiments with posterior draws)."""
     fields = [pa.field(name, kind) for name, kind in IDS.items()]
+    if draws:
+        fields.append(pa.field(DRAW_ID, pa.int64()))
     fields += [pa.field(name, PARAMETER_TYPES[Parameters.spec(name)["type"]]) for name in varied]
     fields += [pa.field(name, kind) for name, kind in VERDICT.items()]
     fields += [pa.field(column, pa.int64()) for column in THRESHOLD_COLUMNS.values()]

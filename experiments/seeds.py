@@ -22,6 +22,8 @@ import numpy as np
 MAX_SEED = 2**63 - 1          # seeds are stored in signed int64 columns
 DESIGN_STREAM = 0x5EED        # first spawn-key element of design and analysis streams
 SEED_SCHEMES = ("independent", "common")
+POSTERIOR_STREAM = 2          # design_rng key of an experiment's posterior draws
+CALIBRATION_STREAM = 4        # spawn-key head of a calibration's particle and ABC seeds
 
 
 def run_seed(root: int, point_id: int, replication: int, common: bool = False) -> int:

@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 from experiments.config import Experiment
 from model.catalogue import DEFAULT_CATALOGUE
 from model.outcomes import OUTCOMES, RULES
-from model.scenario import SCENARIO_DIR, resolve_scenario_path
+from model.scenario import SCENARIO_DIR, load_scenario, resolve_scenario_path
 from model.validation import ConfigError
 
 MANIFEST = "manifest.json"
@@ -65,7 +65,8 @@ PSEUDO_FILE_SYSTEMS = frozenset({
     "efivarfs", "autofs", "rpc_pipefs", "nsfs", "selinuxfs"})
 PROVENANCE_NAMES = {"experiment_sha256": "the experiment file", "scenario_sha256":
                     "the scenario file", "catalogue_sha256": "the catalogue file",
-                    "code_sha256": "the code (agents/, model/)", "version": "the package version"}
+                    "code_sha256": "the code (agents/, model/)", "version": "the package version",
+                    "posterior_sha256": "the scenario's posterior file"}
 
 
 def chunk_path(out: Path, chunk_id: int) -> Path:
@@ -277,6 +278,9 @@ def provenance(config: Experiment) -> dict[str, str]:
               "scenario_file": str(scenario), "scenario_sha256": file_sha256(scenario),
               "catalogue_file": str(catalogue), "catalogue_sha256": file_sha256(catalogue),
               "code_sha256": code_sha256({scenario, catalogue}), "version": _version()}
+    posterior = load_scenario(config.scenario).posterior
+    record["posterior_file"] = posterior.source if posterior else ""
+    record["posterior_sha256"] = posterior.sha256 if posterior else ""
     hashed = {k: record[k] for k in PROVENANCE_NAMES}
     record["id"] = hashlib.sha256(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:16]
     return record
@@ -527,7 +531,7 @@ class SweepStore:
             self.resumed_outcomes.update(table.column("outcome").to_pylist())
         self.entries = {c: entries[c] for c in done}
         self.chunk_lines = {c: chunk_line(c, entries[c]) for c in done}
-        now = _now()
+        now = now_iso()
         config = self.config
         self.records = {r["id"]: r for r in previous.get("provenances", [])
                         if isinstance(r, dict) and "id" in r}
@@ -552,6 +556,7 @@ class SweepStore:
             "fixed": config.fixed,
             "chunk_size": config.chunk_size,
             "trajectories": config.trajectories,
+            "posterior_draws": len(config.draws),
             "runs_total": config.total_runs,
             "chunks_total": self.chunks_total,
             "runs_done": sum(self.resumed_outcomes.values()),
@@ -603,7 +608,7 @@ class SweepStore:
             self.chunk_lines[chunk_id] = chunk_line(chunk_id, entry)
 
     def finish(self, chunks_done: int, runs_done: int, complete: bool) -> None:
-        now = _now()
+        now = now_iso()
         self.manifest.update(chunks_done=chunks_done, runs_done=runs_done,
                              status="complete" if complete else "incomplete",
                              finished=now if complete else None)
@@ -650,5 +655,5 @@ def code_version() -> str:
     return _version()
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")

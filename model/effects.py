@@ -147,6 +147,16 @@ def target_cohesion(m, actor, target, seen, value) -> None:
             alliance.cohesion_shock += value
 
 
+def intimidation(m, actor, target, seen, value) -> None:
+    """Nuclear coercion: the target and its allies fear escalation (nuclear_coercion per
+    unit); the fear holds back their aid and adds to their peace drive (docs/ODD.md 7.10)."""
+    amount = m.p.nuclear_coercion * value
+    if amount:
+        for state in m.states:
+            if state is target or is_ally(state, target):
+                state.intimidation = clip(state.intimidation + amount)
+
+
 def cohesion(m, actor, target, seen, value) -> None:
     """Coordination strengthens the alliances actor and target share."""
     for alliance in m.alliances:
@@ -210,7 +220,7 @@ EFFECTS: dict[str, Effect] = {
     name: globals()[name] for name in (
         "hostility", "enemy_hostility", "tension", "dossier", "target_capability",
         "target_morale", "target_economy", "target_pressure", "target_relief",
-        "target_cohesion", "cohesion", "aid", "sanctions", "dialogue", "intel",
+        "target_cohesion", "intimidation", "cohesion", "aid", "sanctions", "dialogue", "intel",
         "self_capability", "self_pressure", "offensive", "defence", "siege")
 }
 
@@ -236,6 +246,15 @@ def accept_truce(m, actor, target) -> None:
     m.talks.accept(actor.name, _belligerents(m))
 
 
+def demand_truce(m, actor, target) -> None:
+    """An ultimatum's demand: a ceasefire on the current line. The actor puts it on the
+    table, or accepts the one already there."""
+    if m.talks.state == "proposed":
+        m.talks.accept(actor.name, _belligerents(m))
+    else:
+        m.talks.propose(actor.name, _belligerents(m))
+
+
 def reject_truce(m, actor, target) -> None:
     m.talks.reject()
 
@@ -259,5 +278,5 @@ def nuclear_use(m, actor, target) -> None:
 PROCEDURES: dict[str, Procedure] = {
     name: globals()[name] for name in (
         "open_channel", "cut_channel", "propose_truce", "accept_truce", "reject_truce",
-        "negotiate", "allow_inspections", "block_inspections", "nuclear_use")
+        "demand_truce", "negotiate", "allow_inspections", "block_inspections", "nuclear_use")
 }

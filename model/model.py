@@ -107,6 +107,7 @@ class EscalationModel(mesa.Model):
         self.attacker = self.by_name[spec.attacker]
         self.defender = self.by_name[spec.defender]
         self.belligerents = (self.attacker, self.defender)
+        self._vary_the_war()
         self.alliances = [AllianceAgent(self, a, [self.by_name[m] for m in a.members])
                           for a in spec.alliances]
         self.aid_givers = {m for a in self.alliances if a.gives_aid for m in a.members}
@@ -178,6 +179,21 @@ class EscalationModel(mesa.Model):
         self._update_drives()
         self.running = True
         self.datacollector.collect(self)
+
+    def _vary_the_war(self) -> None:
+        """A run is one war of the population the scenario stands for: its balance of
+        forces and the belligerents' resolve vary by run (no draw when the spreads are 0,
+        so a scenario's runs then start identically)."""
+        p = self.p
+        if p.capability_spread:
+            shift = p.capability_spread * float(self.rng.standard_normal())
+            for side, sign in ((self.attacker, 1.0), (self.defender, -1.0)):
+                side.capability *= float(np.exp(sign * shift))
+                side.initial_capability = side.capability
+        if p.resolve_spread:
+            for side in self.belligerents:
+                side.resolve = clip(side.resolve
+                                    + p.resolve_spread * float(self.rng.standard_normal()))
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
@@ -310,6 +326,7 @@ class EscalationModel(mesa.Model):
         floor, adjustment = p.morale_floor, p.morale_adjustment
         pressure_cost, relaxation = p.pressure_cost_weight, p.pressure_relaxation
         strike_keep, loss_weight = p.strike_memory_retention, p.threat_loss_weight
+        intimidation_keep = 1.0 - p.intimidation_decay
         for state in self.states:
             cost = state.cost_week + p.sanctions_cost * min(1.0, sanctions.get(state.name, 0.0))
             state.cost_total += cost
@@ -332,6 +349,7 @@ class EscalationModel(mesa.Model):
                                    + relaxation * (state.baseline_pressure - state.pressure))
             state.threat_memory *= threat_keep
             state.strike_memory *= strike_keep
+            state.intimidation *= intimidation_keep
             state.loss = self._perceived_loss(state)
             state.threat = clip(state.threat_memory + loss_weight * state.loss)
 
@@ -410,13 +428,15 @@ class EscalationModel(mesa.Model):
                 p.war_value_base + p.war_value_gain_weight * gain
                 + p.war_value_capability_weight * (side.capability / side.initial_capability - 1)
                 - side.weariness - p.war_value_pressure_weight * mp))
-            side.peace_drive = peace_pressure + side.weariness + appeal_weight * self.appeal
+            side.peace_drive = (peace_pressure + side.weariness + appeal_weight * self.appeal
+                                + side.intimidation)
         domestic, tension_weight = p.peace_domestic_weight, p.peace_tension_weight
         third_party_appeal = appeal_weight * max(0.0, self.appeal)
         for state in self.states:
             if not state.is_belligerent:
                 state.peace_drive = (peace_pressure + domestic * state.pressure
-                                     + tension_weight * self.tension + third_party_appeal)
+                                     + tension_weight * self.tension + third_party_appeal
+                                     + state.intimidation)
         need_base, morale_weight = p.need_base, p.need_morale_weight
         threat_weight = p.need_threat_weight
         for state in self.states:

@@ -181,4 +181,17 @@ MECHANISM_SETTINGS: dict[str, MechanismSetting] = {
         actions=("offensive", "siege", "mobilise", "consolidate_defence", "propose_truce"),
         series=("capability_attacker", "capability_defender", "morale_attacker",
                 "morale_defender")),
+    "nuclear_threats": MechanismSetting(
+        on={"aid_reliability": 1.0, "regeneration_rate": 0.0, "attrition_rate": 0.03,
+            "nuclear_threat_loss": 0.25, "nuclear_coercion": 0.5},
+        off={"nuclear_threat_loss": 1.0},
+        meaning="the nuclear power's army wears down against a defender that lives on "
+                "reliable aid; once its perceived loss is heavy it issues nuclear ultimatums "
+                "demanding a ceasefire on the current line, which intimidate the defender and "
+                "its supporters (aid held back, peace drive raised): the defender accepts the "
+                "truce and the war ends in a settlement instead of grinding on; with no "
+                "ultimatums the nuclear power seldom accepts a truce",
+        actions=("nuclear_ultimatum", "propose_truce", "accept_truce", "reject_truce",
+                 "negotiate"),
+        series=("capability_attacker", "aid_flow", "truce", "settlement_progress")),
 }

@@ -252,6 +252,20 @@ class Parameters:
     nuclear_use_loss: float = _p(0.85, 0.0, 1.0, "perceived loss",
                                  "Perceived loss (existential) at which nuclear use opens.",
                                  "brief §4: existential or catastrophic loss", group=S)
+    nuclear_coercion: float = _p(0.0, 0.0, 1.0, "intimidation per ultimatum",
+                                 "How far a nuclear ultimatum coerces its target's side: the "
+                                 "intimidation (fear of nuclear escalation) it adds to the target "
+                                 "and each of the target's allies. An intimidated aid giver holds "
+                                 "back that share of its deliveries (self-deterrence), and "
+                                 "intimidation adds to a state's peace drive (supporters press "
+                                 "for a truce, the defender accepts one). 0: ultimatums coerce "
+                                 "nobody (only their catalogue effects).",
+                                 "Giles 2023 (Chatham House: threats constrained Western aid); "
+                                 "Schelling 1966 (compellence)", group=P)
+    intimidation_decay: float = _p(0.1, 0.0, 1.0, "share per week",
+                                   "Share of a state's intimidation by nuclear ultimatums that "
+                                   "fades each week (0.1: a half-life of about 7 weeks).",
+                                   group=S)
     loss_army_weight: float = _p(0.5, 0.0, 1.0, "loss per capability share",
                                  "A belligerent's perceived loss per share of its initial "
                                  "capability lost.", group=S)
@@ -324,6 +338,21 @@ class Parameters:
                                     group=S)
     collapse_morale: float = _p(0.1, 0.0, 1.0, "morale",
                                 "Morale below which a belligerent's army collapses.", group=S)
+    # --- the population of wars a scenario stands for ------------------
+    capability_spread: float = _p(0.0, 0.0, 1.0, "log capability (sd)",
+                                  "How far wars like the scenario's differ in the balance of "
+                                  "forces: each run scales the attacker's initial capability by "
+                                  "exp(s z) and the defender's by exp(-s z), z standard normal "
+                                  "(0: every run starts at the scenario's balance).",
+                                  "Kreutz 2010 (UCDP endings pool wars of every balance); "
+                                  "model assumption", group=S)
+    resolve_spread: float = _p(0.0, 0.0, 0.5, "territory share (sd)",
+                               "How far belligerents in wars like the scenario's differ in "
+                               "resolve: each run draws each belligerent's resolve (territory "
+                               "it refuses to concede) as the scenario's value plus s z, z "
+                               "standard normal, within [0, 1] (0: the scenario's values).",
+                               "Fearon 1995 (private information, issue indivisibility); "
+                               "model assumption", group=S)
     # --- home fronts --------------------------------------------------
     weariness_rate: float = _p(0.01, 0.0, 0.2, "weariness per week",
                                "War-weariness added per week per unit of burden (intensity, "

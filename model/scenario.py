@@ -16,6 +16,7 @@ from typing import Any
 from agents.actions import MOTIVES
 from model.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue
 from model.parameters import Parameters
+from model.posterior import Posterior, load_posterior
 from model.validation import (
     ConfigError,
     flag,
@@ -110,6 +111,11 @@ class Scenario:
     clash_adversary: str
     events: tuple[EventSpec, ...]
     catalogue: Catalogue = field(repr=False)
+    # Without a posterior, base_parameters is parameters. With one (a calibrated
+    # scenario), parameters holds the posterior's point and base_parameters the values
+    # before calibration (the defaults and the file's [parameters]).
+    base_parameters: Parameters | None = field(default=None, repr=False)
+    posterior: Posterior | None = field(default=None, repr=False)
 
 
 def shipped_scenarios() -> dict[str, str]:
@@ -191,11 +197,14 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
     only(raw, {"scenario", "parameters", "actors", "alliances", "war", "hostility",
                 "dossier", "outcome", "events"}, source, "")
     meta = table(raw, "scenario", source)
-    only(meta, {"name", "description", "catalogue", "initial_rung", "confrontation_rung"},
-         source, "scenario.")
+    only(meta, {"name", "description", "catalogue", "initial_rung", "confrontation_rung",
+                "posterior"}, source, "scenario.")
     name = safe_name(meta.get("name"), source, "scenario.name")
-    params = Parameters().with_overrides(table(raw, "parameters", source, required=False),
-                                         source, prefix="parameters.")
+    own = table(raw, "parameters", source, required=False)
+    base = Parameters().with_overrides(own, source, prefix="parameters.")
+    posterior = _posterior(meta, own, source, folder)
+    params = base if posterior is None else base.with_overrides(posterior.point(),
+                                                                posterior.source)
     actors = tuple(_actor(n, spec, source) for n, spec in table(raw, "actors", source).items())
     if len(actors) < 2:
         raise ConfigError(source, "actors", "needs at least two actors")
@@ -264,6 +273,8 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
         description=text(meta, "description", source, "scenario."),
         source=source,
         parameters=params,
+        base_parameters=base,
+        posterior=posterior,
         actors=actors,
         alliances=alliances,
         hostility=MappingProxyType(hostility),
@@ -284,6 +295,27 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
         events=events,
         catalogue=catalogue,
     )
+
+
+def _posterior(meta: dict[str, Any], own: dict[str, Any], source: str,
+               folder: Path) -> Posterior | None:
+    """The posterior a calibrated scenario names (relative to the scenario's folder)."""
+    if "posterior" not in meta:
+        return None
+    ref = meta["posterior"]
+    if not isinstance(ref, str) or not ref:
+        raise ConfigError(source, "scenario.posterior", "must be the path of a posterior "
+                          "file (posterior.parquet from `escalation calibrate`)")
+    try:
+        posterior = load_posterior(folder / ref)
+    except ConfigError as exc:
+        raise ConfigError(source, "scenario.posterior", f"{exc.source}: "
+                          f"{exc.key + ': ' if exc.key else ''}{exc.problem}") from None
+    for name in posterior.names:
+        if name in own:
+            raise ConfigError(source, f"parameters.{name}", "calibrated by the scenario's "
+                              "posterior; give it once (remove it here, or recalibrate)")
+    return posterior
 
 
 def _actor(name: str, spec: Any, source: str) -> ActorSpec:

@@ -31,6 +31,7 @@ from experiments.analysis.compare import (
     value_text,
 )
 from experiments.analysis.figures import COLORS, outcome_heatmaps, save
+from experiments.analysis.uncertainty import uncertainty_markdown
 from experiments.questions import Lever, Question
 from experiments.results import outcome_columns
 from model.outcomes import OUTCOMES
@@ -86,12 +87,16 @@ def section(question: Question, runs: pd.DataFrame, manifest: dict, folder: Path
         lead = lever.lead.format(first=value_text(arms[0]), last=value_text(arms[-1]))
         sentence = finding(comparison, lead, lever.focus, strata) + " " + mechanism(
             runs, lever, arms[0], arms[-1])
+        uncertainty = ""
+        if "draw_id" in runs:
+            uncertainty, holds = uncertainty_markdown(runs, lever.parameter, arms[0], arms[-1])
+            sentence += " " + holds
         name = f"q{question.number}_{lever.parameter}.png"
         figures[name] = arms_figure(comparison, question)
         comparisons.append(comparison)
         sentences.append(sentence)
         parts.append(_lever_markdown(question.number, lever, comparison, strata, runs,
-                                     Path(FIGURES) / name))
+                                     Path(FIGURES) / name) + uncertainty)
     if len(levers) >= 2:
         name = f"q{question.number}_heatmaps.png"
         figures[name] = outcome_heatmaps(runs, levers[0].parameter, levers[1].parameter)

@@ -14,6 +14,7 @@ comparison set the model has no share, and does not agree.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from experiments.results import wilson_interval
-from experiments.targets import ENDING_RULES, TargetFile
+from experiments.targets import ENDING_RULES, Pattern, TargetFile
 
 COLUMNS = ["target", "pattern", "counts", "among", "model_k", "model_n", "model_share",
            "model_ci_low", "model_ci_high", "target_kind", "target_value", "target_low",
@@ -32,10 +33,15 @@ DISAGREE_COLOR = "#d55e00"
 TARGET_COLOR = "#8c8c8c"
 
 
-def comparison_set(runs: pd.DataFrame, among: str) -> pd.Series:
-    """The rules of the runs a share is taken among (all runs, or those that ended)."""
-    rules = runs["rule"].astype(str)
-    return rules[rules.isin(ENDING_RULES)] if among == "ended" else rules
+def pattern_counts(rules: Sequence[str], target: TargetFile) -> tuple[int, list[int]]:
+    """The size of the comparison set (all runs, or those that ended) and, per pattern,
+    how many of its runs the pattern counts. Plain Python: calibration calls it for
+    every particle."""
+    if target.among == "ended":
+        rules = [rule for rule in rules if rule in ENDING_RULES]
+    tally = Counter(rules)
+    return len(rules), [sum(tally[rule] for rule in pattern.rules)
+                        for pattern in target.patterns]
 
 
 def compare(runs: pd.DataFrame, targets: TargetFile | Sequence[TargetFile]) -> pd.DataFrame:
@@ -44,27 +50,30 @@ def compare(runs: pd.DataFrame, targets: TargetFile | Sequence[TargetFile]) -> p
     ``runs`` needs a ``rule`` column (model.outcomes.RULES). Columns: ``COLUMNS``.
     """
     files = [targets] if isinstance(targets, TargetFile) else list(targets)
+    all_rules = runs["rule"].astype(str).tolist()
     rows = []
     for target in files:
-        rules = comparison_set(runs, target.among)
-        n = len(rules)
-        for pattern in target.patterns:
-            k = int(rules.isin(pattern.rules).sum())
-            low, high = wilson_interval(k, n)
-            share = k / n if n else math.nan
-            agree = bool(n) and low <= pattern.high and pattern.low <= high
-            rows.append({
-                "target": target.name, "pattern": pattern.name, "counts": pattern.counts,
-                "among": target.among, "model_k": k, "model_n": n, "model_share": share,
-                "model_ci_low": low, "model_ci_high": high, "target_kind": pattern.kind,
-                "target_value": math.nan if pattern.value is None else pattern.value,
-                "target_low": pattern.low, "target_high": pattern.high,
-                "target_k": pattern.k, "target_n": pattern.n, "agree": agree})
+        n, counts = pattern_counts(all_rules, target)
+        for pattern, k in zip(target.patterns, counts, strict=True):
+            rows.append(comparison_row(target, pattern, k, n, *wilson_interval(k, n)))
     frame = pd.DataFrame(rows, columns=COLUMNS[:-1])
     frame["verdict"] = [verdict(row) for _, row in frame.iterrows()]
     for column in ("target_k", "target_n"):
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def comparison_row(target: TargetFile, pattern: Pattern, k: int, n: int, low: float,
+                   high: float) -> dict[str, object]:
+    """One pattern's row (``COLUMNS`` but the verdict): the model's k of n runs with the
+    interval [low, high], the target's, and whether the intervals overlap."""
+    return {"target": target.name, "pattern": pattern.name, "counts": pattern.counts,
+            "among": target.among, "model_k": k, "model_n": n,
+            "model_share": k / n if n else math.nan, "model_ci_low": low,
+            "model_ci_high": high, "target_kind": pattern.kind,
+            "target_value": math.nan if pattern.value is None else pattern.value,
+            "target_low": pattern.low, "target_high": pattern.high, "target_k": pattern.k,
+            "target_n": pattern.n, "agree": bool(n) and low <= pattern.high and pattern.low <= high}
 
 
 def verdict(row: pd.Series) -> str:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from experiments.cli import (
+    calibrate,
     discover,
     export,
     info,
@@ -25,7 +26,8 @@ from experiments.cli import (
 )
 from model.validation import ConfigError
 
-COMMANDS = (info, run, trace, sweep, sensitivity, validate, discover, report, export, viz)
+COMMANDS = (info, run, trace, sweep, sensitivity, calibrate, validate, discover, report,
+            export, viz)
 
 
 class VersionAction(argparse.Action):

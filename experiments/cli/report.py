@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 SMOKE_REPLICATIONS = 16
 SMOKE_HORIZON = 104
+SMOKE_DRAWS = 4   # posterior draws of a smoke sweep (divides SMOKE_REPLICATIONS)
 SMOKE_SETTINGS = f"{SMOKE_REPLICATIONS} replications per point, horizon {SMOKE_HORIZON} weeks"
 
 
@@ -110,8 +111,12 @@ def build_report(entries: list[tuple[Question, Path]], out: Path,
     from experiments.results import load_results
     from experiments.storage import code_version
 
-    sections = [section(q, load_results(folder, columns(q)), check_results(folder), folder,
-                        smoke) for q, folder in entries]
+    sections = []
+    for question, folder in entries:
+        manifest = check_results(folder)
+        drawn = ["draw_id"] if manifest.get("posterior_draws") else []
+        sections.append(section(question, load_results(folder, columns(question) + drawn),
+                                manifest, folder, smoke))
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return write_report(sections, out, document(sections, smoke, code_version(), now)), sections
 
@@ -136,6 +141,8 @@ def smoke_plan(originals: list[tuple[Question, Experiment]], out: Path,
             scenario=config.scenario, replications=SMOKE_REPLICATIONS, horizon=SMOKE_HORIZON,
             chunk_size=SMOKE_REPLICATIONS, trajectories=1,
             description=f"[smoke] {config.description}")
+        if config.draws:
+            raw["experiment"]["posterior_draws"] = SMOKE_DRAWS
         raw.get("fixed", {}).pop("horizon_weeks", None)
         derived = folder / Path(config.source).name
         text = (f"# Derived by `escalation report --smoke` from {Path(config.source).name}: "

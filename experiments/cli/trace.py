@@ -14,7 +14,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run the scenario under a mechanism's documented setting "
                     "(model/outcomes.py MECHANISM_SETTINGS) and print its chain: the "
                     "mechanism's actions, the series it moves, and how the run ended.")
-    trace.add_argument("mechanism", help="hybrid_spiral, truce_collapse or military_collapse")
+    trace.add_argument("mechanism", help="hybrid_spiral, truce_collapse, military_collapse or "
+                                         "nuclear_threats")
     trace.add_argument("--scenario", default="paris_moscow_call",
                        help="a shipped scenario name or a path to a scenario .toml")
     trace.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -52,6 +52,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                           help="override a parameter for every run (repeatable); "
                                "horizon_weeks here wins over the target file's horizon")
+    validate.add_argument("--posterior-draws", default=None, metavar="N",
+                          help="for a calibrated scenario: run over N parameter sets drawn "
+                               "from its posterior (--runs must be a multiple of N), so the "
+                               "model's intervals carry the calibration's uncertainty")
+    validate.add_argument("--uncalibrated", action="store_true",
+                          help="run a calibrated scenario at its values before calibration "
+                               "(the comparison 'before')")
     validate.add_argument("--out", default=None, metavar="DIR",
                           help="output folder (default outputs/validate_<target names>)")
     add_executor_options(validate, "no progress bar: print only the comparison table")
@@ -66,13 +73,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from experiments.analysis.validation import compare, document, format_table, write_validation
     from experiments.cli.report import to_toml
-    from experiments.config import MAX_RUNS, load_config
+    from experiments.config import MAX_DRAWS, MAX_RUNS, load_config
     from experiments.pipeline import sweep_to_folder
     from experiments.results import load_results, warnings_to_stderr
     from experiments.seeds import MAX_SEED
     from experiments.storage import check_folder, check_output, exclusive
     from experiments.targets import load_targets
     from model.parameters import parse_override
+    from model.posterior import uncalibrated
     from model.scenario import load_scenario, scenario_reference
 
     # Everything is checked before anything is written.
@@ -86,7 +94,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     seed = _bounded(args.seed, "--seed", DEFAULT_SEED, 0, MAX_SEED)
     scenario_ref = scenario_reference(args.scenario, "--scenario", args.scenario, Path.cwd())
     scenario = load_scenario(scenario_ref)
-    overrides = dict(parse_override(item) for item in args.set)
+    given = dict(parse_override(item) for item in args.set)
+    overrides = dict(given)
+    draws = _bounded(args.posterior_draws, "--posterior-draws", 0, 0, MAX_DRAWS)
+    if draws and scenario.posterior is None:
+        raise ConfigError("--posterior-draws", str(draws), f"scenario {scenario.name!r} "
+                          "names no posterior: it is not calibrated")
+    if draws and runs % draws:
+        raise ConfigError("--runs", str(runs), f"must be a multiple of posterior_draws "
+                          f"({draws}) so every draw runs equally often")
+    if args.uncalibrated:
+        if scenario.posterior is None:
+            raise ConfigError("--uncalibrated", scenario.name, "the scenario names no "
+                              "posterior: it is not calibrated")
+        if draws:
+            raise ConfigError("--posterior-draws", str(draws), "not with --uncalibrated")
+        overrides = {**uncalibrated(scenario.posterior, scenario.base_parameters), **given}
     if "horizon_weeks" not in overrides:
         horizons = {t.horizon_weeks for t in targets if t.horizon_weeks is not None}
         if len(horizons) > 1:
@@ -104,7 +127,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             "name": f"validate_{stem}",
             "description": f"escalation validate: {scenario.name}, {runs} runs",
             "scenario": scenario_ref, "replications": runs, "seed": seed,
-            "chunk_size": min(CHUNK_SIZE, runs), "trajectories": 0},
+            "chunk_size": min(CHUNK_SIZE, runs), "trajectories": 0,
+            **({"posterior_draws": draws} if draws else {})},
         **({"fixed": fixed} if fixed else {})}
     body = (f"# Written by `escalation validate` ({', '.join(names)}): the runs it compares.\n"
             + to_toml(experiment))
@@ -112,13 +136,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
         draft = Path(scratch) / EXPERIMENT_FILE
         draft.write_text(body, encoding="utf-8")
         config = load_config(draft)
-    default = "validate_" + "+".join(names)
+    default = ("validate_" + "+".join(names) + ("_uncalibrated" if args.uncalibrated else
+                                                 f"_draws{draws}" if draws else ""))
     out = Path(args.out) if args.out else Path("outputs") / default[:200]
     check_output(out)
     check_folder(out, config, args.allow_mixed)
 
-    settings = (f"seed {seed}, horizon {checked.horizon_weeks} weeks"
-                + "".join(f", {k}={v}" for k, v in fixed.items() if k != "horizon_weeks"))
+    calibration = ("" if scenario.posterior is None else
+                   ", uncalibrated" if args.uncalibrated else
+                   f", {draws} posterior draws" if draws else ", posterior mean")
+    settings = (f"seed {seed}, horizon {checked.horizon_weeks} weeks{calibration}"
+                + "".join(f", {k}={v}" for k, v in fixed.items()
+                          if k != "horizon_weeks" and k in given))
     with (executor_from_args(args, runs) as executor, exclusive(out), warnings_to_stderr()):
         path = out / EXPERIMENT_FILE
         if not path.exists() or path.read_text(encoding="utf-8") != body:

@@ -188,6 +188,19 @@ def test_trace_prints_a_mechanism_chain_week_by_week(capsys):
     assert "rule `imposed`" not in capsys.readouterr().out    # switched off: no collapse
 
 
+def test_trace_shows_the_nuclear_ultimatum_before_the_coerced_truce(capsys):
+    from experiments.cli import main
+
+    assert main(["trace", "nuclear_threats", "--seed", "0"]) == 0
+    out = capsys.readouterr().out
+    ultimatum = out.index("Russia nuclear_ultimatum → Ukraine")
+    assert ultimatum < out.index("Ukraine accept_truce → Russia", ultimatum)
+    assert "**End:** negotiated by rule `settlement`" in out
+    assert main(["trace", "nuclear_threats", "--seed", "0", "--off"]) == 0
+    out = capsys.readouterr().out
+    assert "nuclear_ultimatum" not in out and "rule `horizon`" in out
+
+
 @pytest.mark.parametrize("args, where", [
     (["trace", "melting_point"], "mechanism: melting_point:"),
     (["trace", "hybrid_spiral", "--seed", "-1"], "--seed: -1:"),

@@ -301,3 +301,59 @@ def test_escalation_main_knows_validate():
     assert validate in COMMANDS
 
     assert build_parser().parse_args(["validate", "x.toml"]).func is validate.cmd_validate
+
+
+# ------------------------------------------------------------------ calibrated scenarios
+PARTICLES = {"settlement_rate": [0.1, 0.3], "attrition_rate": [0.01, 0.03],
+             "weight": [1.0, 3.0]}
+
+
+def calibrated_copy(tmp_path: Path) -> Path:
+    """generic_crisis naming a small posterior (two particles): a calibrated scenario."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table(PARTICLES), tmp_path / "post.parquet")
+    text = (ROOT / "model/scenarios/generic_crisis.toml").read_text(encoding="utf-8")
+    path = tmp_path / "calibrated.toml"
+    path.write_text(text.replace("[scenario]\n", '[scenario]\nposterior = "post.parquet"\n', 1),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("option", [["--uncalibrated"], ["--posterior-draws", "2"]])
+def test_calibration_options_need_a_calibrated_scenario(tmp_path, capsys, option):
+    out = tmp_path / "out"
+    path = ROOT / "model/targets/no_great_power_war.toml"
+    argv = ["validate", str(path), "--runs", "4", "--out", str(out), "--quiet", *option]
+    assert cli(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "names no posterior" in err, err
+    assert not out.exists()
+
+
+def test_validation_runs_over_posterior_draws_or_before_calibration(tmp_path, capsys):
+    from model.scenario import load_scenario
+
+    scenario_file = calibrated_copy(tmp_path)
+    scenario = load_scenario(scenario_file)
+    path = str(ROOT / "model/targets/no_great_power_war.toml")
+    common = ["--scenario", str(scenario_file), "--set", "horizon_weeks=20", "--executor",
+              "sequential", "--quiet"]
+    drawn = tmp_path / "drawn"
+    assert cli(["validate", path, "--runs", "8", "--posterior-draws", "4", "--out", str(drawn),
+                *common]) == 0
+    assert "posterior_draws = 4" in (drawn / validate.EXPERIMENT_FILE).read_text()
+    assert "4 posterior draws" in (drawn / "validation.md").read_text()
+    before = tmp_path / "before"
+    assert cli(["validate", path, "--runs", "4", "--uncalibrated", "--out", str(before),
+                *common]) == 0
+    experiment = (before / validate.EXPERIMENT_FILE).read_text()
+    for name in scenario.posterior.names:
+        assert f"{name} = {getattr(scenario.base_parameters, name)!r}" in experiment, name
+    assert "uncalibrated" in (before / "validation.md").read_text()
+    capsys.readouterr()
+    assert cli(["validate", path, "--runs", "6", "--posterior-draws", "4", "--out",
+                str(tmp_path / "bad"), *common]) == 2
+    assert "must be a multiple of posterior_draws" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()

@@ -254,6 +254,49 @@ def test_ladder_records_thresholds_and_when():
     assert model.ladder.max_rung == 21 and model.nuclear_used
 
 
+def test_a_nuclear_ultimatum_intimidates_the_targets_side_only_with_nuclear_coercion():
+    for coercion in (0.0, 0.5):
+        model = _model(nuclear_coercion=coercion)
+        model.execute(model.attacker, catalogue_action(model, "nuclear_ultimatum"),
+                      model.defender)
+        west = [s for s in model.states if s.bloc == model.defender.bloc]
+        east = [s for s in model.states if s.bloc == model.attacker.bloc]
+        assert {s.intimidation for s in west} == {coercion}   # the target and its allies
+        assert {s.intimidation for s in east} == {0.0}
+    model._update_home_fronts()
+    assert model.defender.intimidation == pytest.approx(0.5 * (1 - model.p.intimidation_decay))
+
+
+def test_intimidation_holds_back_aid_and_raises_the_peace_drive():
+    model, calm = _model(aid_reliability=1.0), _model(aid_reliability=1.0)
+    nato = next(a for a in model.alliances if a.name == "NATO")
+    model.steps = 100  # after the scripted Pentagon pause
+    pledged = sum(m.pledge for m in nato.members)
+    for member in nato.members:
+        member.intimidation = 0.5
+    model.defender.intimidation = 0.5
+    cohesion = nato.cohesion
+    nato.step()
+    assert nato.aid_flow == pytest.approx(0.5 * pledged * cohesion)
+    model._update_drives()
+    calm._update_drives()
+    for state, twin in zip(model.states, calm.states, strict=True):
+        assert state.peace_drive == pytest.approx(twin.peace_drive + state.intimidation)
+
+
+@pytest.mark.parametrize("on_the_table", [False, True])
+def test_an_ultimatums_demand_is_a_ceasefire_the_threatener_accepts(on_the_table):
+    model = _model(diplomacy_enabled=False)  # the demand needs no diplomacy or channel
+    model.talks.state, model.talks.accepted = "war", set()
+    if on_the_table:
+        model.talks.propose("France", model.belligerent_names)
+    model.execute(model.attacker, catalogue_action(model, "nuclear_ultimatum"), model.defender)
+    assert model.talks.state == "proposed"
+    assert model.talks.accepted == {model.attacker.name}
+    model.talks.accept(model.defender.name, model.belligerent_names)
+    assert model.talks.truce_active
+
+
 def test_direct_strike_across_nato_russia_is_a_clash():
     model = _model()
     model.execute(model.by_name["United States"], catalogue_action(model, "direct_strike"),

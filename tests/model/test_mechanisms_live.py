@@ -14,8 +14,15 @@ SEEDS = range(50)
 
 
 def outcomes(settings: dict) -> tuple[Counter, list]:
-    models = [run_to_end(seed=seed, **settings) for seed in SEEDS]
+    models = [run_to_end(seed=seed, record_actions=True, **settings) for seed in SEEDS]
     return Counter((m.verdict.outcome, m.verdict.rule) for m in models), models
+
+
+def took(model, action: str, actor: str | None = None):
+    """The rows of the run's action log where ``action`` was taken (by ``actor``)."""
+    actions = model.datacollector.get_table_dataframe("actions")
+    rows = actions[actions["action"] == action]
+    return rows if actor is None else rows[rows["actor"] == actor]
 
 
 @pytest.mark.parametrize("name", list(MECHANISM_SETTINGS))
@@ -31,7 +38,8 @@ def test_switching_a_mechanism_off_changes_the_outcomes(name):
     assert chi2_contingency(table).pvalue < 0.001, (on, off)
     fired = {"hybrid_spiral": lambda m: m.verdict.rule == "direct_clash",
              "truce_collapse": lambda m: m.talks.collapses > 0,
-             "military_collapse": lambda m: m.verdict.rule == "imposed"}[name]
+             "military_collapse": lambda m: m.verdict.rule == "imposed",
+             "nuclear_threats": lambda m: len(took(m, "nuclear_ultimatum")) > 0}[name]
     assert sum(map(fired, on_models)) >= len(SEEDS) // 3, on     # a meaningful share
     assert sum(map(fired, off_models)) == 0, off                # and none when off
 
@@ -49,3 +57,25 @@ def test_the_hybrid_spiral_runs_through_attribution_and_the_confrontation_ladder
     assert 0 < crossed <= model.verdict.step
     assert model.ladders["war"].crossed.keys() == {"don't rock the boat",
                                                    "nuclear war is unthinkable"}
+
+
+def test_nuclear_threats_run_through_the_ultimatum_and_a_coerced_truce():
+    """The chain, not just its end: the nuclear power, its army worn down, issues an
+    ultimatum; its demand (a ceasefire) and the intimidation of the defender's side (aid held
+    back) bring the defender to accept a truce, and the truce is settled. The same run
+    without threats has no truce and grinds on to the horizon."""
+    setting = MECHANISM_SETTINGS["nuclear_threats"]
+    model = run_to_end(seed=0, record_actions=True, **setting.on)
+    attacker, defender = model.attacker.name, model.defender.name
+    assert model.verdict.rule == "settlement"
+    truce = model.verdict.ended_step               # the week the truce began
+    ultimatums = took(model, "nuclear_ultimatum", attacker)
+    first = int(ultimatums["step"].min())
+    assert (ultimatums["target"] == defender).all()
+    assert first < truce
+    assert truce in set(took(model, "accept_truce", defender)["step"])
+    assert took(model, "accept_truce", attacker).empty  # its ultimatum was its acceptance
+    aid = model.datacollector.get_model_vars_dataframe()["aid_flow"]
+    assert aid[first] < aid[first - 1]             # supporters hold back aid when threatened
+    without = run_to_end(seed=0, **{**setting.on, **setting.off})
+    assert without.verdict.rule == "horizon" and without.talks.truces == 0

@@ -19,7 +19,9 @@ literal fails the test unless it is
     habituation); ``1e100``, when the habituation scale is renormalised;
     ``2048``, the size of the menu-template cache;
   - ``model/scenario.py``: ``maxsize=32``, the scenario cache; ``< 2``, a war
-    needs at least two actors; ``< 200``, the longest scenario name.
+    needs at least two actors; ``< 200``, the longest scenario name;
+  - ``model/posterior.py``: ``MAX_PARTICLES``, the most rows a posterior file may
+    have (input safety).
 
 A new coefficient belongs in ``model/parameters.py`` (with meaning, unit,
 range, source and group), read as ``p.name``; do not extend these lists for it.
@@ -55,6 +57,9 @@ STRUCTURAL: dict[str, list[tuple[float, str, str]]] = {
         (2, "width + 2", "two extra matrix columns: penalty and habituation"),
         (1e100, "1e100", "renormalisation of the habituation scale before overflow"),
         (2048, "_TEMPLATE_LIMIT", "size of the menu-template cache"),
+    ],
+    "model/posterior.py": [
+        (1_000_000, "MAX_PARTICLES", "the most rows a posterior file may have"),
     ],
     "model/scenario.py": [
         (32, "maxsize=32", "size of the scenario cache"),

@@ -1,0 +1,161 @@
+"""Calibrated scenarios: a scenario that names a posterior, and experiments that draw
+from it.
+
+* A scenario naming a posterior runs at the posterior's weighted mean; its
+  ``base_parameters`` keep the values before calibration, and ``uncalibrated`` gives
+  them back as overrides.
+* Every malformed posterior file is a ConfigError naming the file and the column.
+* ``posterior_draws``: replication r of every point runs draw r % N, the draws are
+  seeded by the experiment's seed (the same every time), and the run table says which
+  draw each run used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from experiments.config import load_config
+from experiments.runner import iter_chunks, run_chunk
+from model import EscalationModel
+from model.parameters import Parameters
+from model.posterior import load_posterior, uncalibrated
+from model.scenario import SCENARIO_DIR, load_scenario
+from model.validation import ConfigError
+
+PARTICLES = {"settlement_rate": [0.1, 0.3], "attrition_rate": [0.01, 0.03],
+             "weight": [1.0, 3.0]}
+
+
+def write_posterior(path: Path, columns: dict) -> Path:
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def calibrated_scenario(tmp_path: Path, columns: dict = PARTICLES, extra: str = "") -> Path:
+    write_posterior(tmp_path / "post.parquet", columns)
+    text = (SCENARIO_DIR / "generic_crisis.toml").read_text(encoding="utf-8")
+    text = text.replace("[scenario]\n", '[scenario]\nposterior = "post.parquet"\n', 1)
+    path = tmp_path / "calibrated.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return path
+
+
+def test_a_calibrated_scenario_runs_at_the_posterior_mean(tmp_path):
+    scenario = load_scenario(calibrated_scenario(tmp_path))
+    assert scenario.parameters.settlement_rate == pytest.approx(0.1 * 0.25 + 0.3 * 0.75)
+    assert scenario.parameters.attrition_rate == pytest.approx(0.01 * 0.25 + 0.03 * 0.75)
+    assert scenario.base_parameters.settlement_rate == Parameters().settlement_rate
+    assert uncalibrated(scenario.posterior, scenario.base_parameters) == {
+        "settlement_rate": Parameters().settlement_rate,
+        "attrition_rate": Parameters().attrition_rate}
+    model = EscalationModel(scenario, rng=1)
+    assert model.p.settlement_rate == scenario.parameters.settlement_rate
+
+
+def test_draws_follow_the_weights_and_the_seed():
+    path = Path(__file__).parent / "post.parquet"
+    try:
+        posterior = load_posterior(write_posterior(path, PARTICLES))
+        draws = posterior.draw(np.random.default_rng(4), 4000)
+        share = sum(d["settlement_rate"] == 0.3 for d in draws) / len(draws)
+        assert share == pytest.approx(0.75, abs=0.03)
+        assert draws == posterior.draw(np.random.default_rng(4), 4000)
+    finally:
+        path.unlink()
+
+
+BAD_POSTERIORS = {
+    "no weight": ({"settlement_rate": [0.1]}, "weight: missing"),
+    "policy": ({"multilateral_pressure": [0.5], "weight": [1.0]}, "a policy parameter"),
+    "unknown": ({"nonsense": [0.5], "weight": [1.0]}, "nonsense: not a parameter"),
+    "outside range": ({"settlement_rate": [2.0], "weight": [1.0]}, "outside the parameter's"),
+    "negative weight": ({"settlement_rate": [0.1, 0.2], "weight": [1.0, -1.0]}, "weights must"),
+    "zero weights": ({"settlement_rate": [0.1], "weight": [0.0]}, "weights must"),
+    "text": ({"settlement_rate": ["a"], "weight": [1.0]}, "must be numbers"),
+    "missing value": ({"settlement_rate": [None, 0.1], "weight": [1.0, 1.0]}, "missing values"),
+    "not finite": ({"settlement_rate": [0.1], "weight": [float("inf")]}, "not finite"),
+    "only weight": ({"weight": [1.0]}, "no parameter columns"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_POSTERIORS))
+def test_a_malformed_posterior_names_the_file_and_the_column(case, tmp_path):
+    columns, message = BAD_POSTERIORS[case]
+    path = calibrated_scenario(tmp_path, columns)
+    with pytest.raises(ConfigError) as error:
+        load_scenario(path)
+    assert str(path) in str(error.value) and "scenario.posterior" in str(error.value)
+    assert message in str(error.value)
+
+
+def test_a_damaged_or_missing_posterior_file_is_refused(tmp_path):
+    path = calibrated_scenario(tmp_path)
+    (tmp_path / "post.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(ConfigError, match="not a readable Parquet file"):
+        load_scenario(path)
+    (tmp_path / "post.parquet").unlink()
+    with pytest.raises(ConfigError, match="posterior file not found"):
+        load_scenario(path)
+
+
+def test_a_calibrated_parameter_cannot_also_be_set_by_the_scenario(tmp_path):
+    text = (SCENARIO_DIR / "generic_crisis.toml").read_text(encoding="utf-8")
+    extra = "" if "[parameters]" in text else "\n[parameters]\nsettlement_rate = 0.2\n"
+    path = calibrated_scenario(tmp_path, extra=extra)
+    if not extra:
+        path.write_text(path.read_text().replace("[parameters]\n",
+                                                 "[parameters]\nsettlement_rate = 0.2\n"))
+    with pytest.raises(ConfigError, match=r"parameters\.settlement_rate: calibrated by"):
+        load_scenario(path)
+
+
+def experiment(tmp_path: Path, scenario: Path, head: str = "") -> Path:
+    path = tmp_path / "draws.toml"
+    path.write_text(f"""[experiment]
+name = "draws"
+scenario = "{scenario}"
+replications = 4
+seed = 3
+chunk_size = 8
+trajectories = 0
+horizon = 20
+{head}
+[vary]
+multilateral_pressure = [0.2, 0.8]
+""", encoding="utf-8")
+    return path
+
+
+def test_an_experiment_runs_each_replication_on_its_posterior_draw(tmp_path):
+    scenario = calibrated_scenario(tmp_path)
+    config = load_config(experiment(tmp_path, scenario, "posterior_draws = 2"))
+    assert len(config.draws) == 2
+    assert config.draws == load_config(experiment(tmp_path, scenario,
+                                                  "posterior_draws = 2")).draws
+    table = run_chunk(next(iter_chunks(config))).table.to_pandas()
+    assert list(table["draw_id"]) == [0, 1, 0, 1, 0, 1, 0, 1]
+    for _, row in table.iterrows():   # the run used its draw: rerun it by hand
+        draw = config.draws[row["draw_id"]]
+        model = EscalationModel(str(scenario), rng=int(row["seed"]),
+                                **{**draw, "horizon_weeks": 20,
+                                   "multilateral_pressure": row["multilateral_pressure"]})
+        model.run_model()
+        assert model.summary()["rule"] == row["rule"]
+    plain = run_chunk(next(iter_chunks(load_config(experiment(tmp_path, scenario)))))
+    assert "draw_id" not in plain.table.column_names
+
+
+@pytest.mark.parametrize(("head", "scenario", "message"), [
+    ("posterior_draws = 2", "generic_crisis", "names no posterior"),
+    ("posterior_draws = 3", None, "must be a multiple of posterior_draws"),
+    ("posterior_draws = -1", None, "experiment.posterior_draws"),
+])
+def test_bad_posterior_draws_are_refused(tmp_path, head, scenario, message):
+    scenario = scenario or calibrated_scenario(tmp_path)
+    with pytest.raises(ConfigError, match=message):
+        load_config(experiment(tmp_path, scenario, head))

@@ -15,6 +15,7 @@ and the column.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,13 +55,16 @@ class Posterior:
 
     def quantiles(self, q: float) -> dict[str, float]:
         """Weighted quantile ``q`` of each marginal (for the 90% interval: 0.05 and 0.95)."""
-        out = {}
-        for j, name in enumerate(self.names):
-            order = np.argsort(self.values[:, j], kind="stable")
-            cumulative = np.cumsum(self.weights[order])
-            index = min(int(np.searchsorted(cumulative, q * cumulative[-1])), len(order) - 1)
-            out[name] = float(self.values[order[index], j])
-        return out
+        return {name: weighted_quantiles(self.values[:, j], self.weights, (q,))[0]
+                for j, name in enumerate(self.names)}
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Sequence[float]) -> list[float]:
+    """Quantiles of a weighted sample (the smallest value whose weight reaches q)."""
+    order = np.argsort(x, kind="stable")
+    cumulative = np.cumsum(w[order]) / np.sum(w)
+    return [float(x[order][min(int(np.searchsorted(cumulative, q)), len(x) - 1)])
+            for q in qs]
 
 
 def typed(name: str, value: float) -> float | int:

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from experiments.analysis.validation import COLUMNS, comparison_row, pattern_counts, verdict
 from experiments.results import wilson_interval
 from experiments.targets import Pattern, TargetFile
+from model.posterior import weighted_quantiles
 
 Z95 = NormalDist().inv_cdf(0.975)
 MIN_SCALE = 1e-3          # a target interval of zero width would make any gap infinite
@@ -124,14 +125,6 @@ def posterior_summary(frame: pd.DataFrame, weights: np.ndarray,
                      "sd": sd, "q05": q05, "median": q50, "q95": q95,
                      "interval_share_of_prior": (q95 - q05) / (high - low)})
     return pd.DataFrame(rows)
-
-
-def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Sequence[float]) -> list[float]:
-    """Quantiles of a weighted sample (the smallest value whose weight reaches q)."""
-    order = np.argsort(x, kind="stable")
-    cumulative = np.cumsum(w[order]) / np.sum(w)
-    return [float(x[order][min(int(np.searchsorted(cumulative, q)), len(x) - 1)])
-            for q in qs]
 
 
 def predictive_table(draw_rules: Sequence[Sequence[str]], targets: Sequence[TargetFile]

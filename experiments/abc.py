@@ -131,8 +131,7 @@ def calibrate(cal: Calibration, out: Path, executor: Executor, quiet: bool = Fal
     started = time.monotonic()
     with exclusive(out):
         manifest = _open_manifest(cal, out, finish)
-        ended_early = str(manifest.get("stopped_by", "")).startswith("--finish")
-        if manifest["status"] == "complete" and (finish or not ended_early):
+        if manifest["status"] == "complete":   # finished, and not to be continued
             return Outcome(manifest["generations_done"], manifest["stopped_by"], 0.0)
         db = f"sqlite:///{(out / HISTORY).resolve()}"
 
@@ -279,7 +278,7 @@ def _open_manifest(cal: Calibration, out: Path, finish: bool) -> dict[str, Any]:
         manifest = {"format": FORMAT, "calibration": cal.name, "description": cal.description,
                     "calibration_file": str(Path(cal.source).resolve()),
                     "calibration_sha256": cal.sha256, "scenario": cal.scenario,
-                    "targets": list(cal.target_files), "seed": cal.seed,
+                    "targets": [t.source for t in cal.targets], "seed": cal.seed,
                     "parameters": {k: list(v) for k, v in cal.priors.items()},
                     "screening_mu_star": cal.screening, "runs_per_particle":
                     cal.runs_per_particle, "population": cal.population,

@@ -83,7 +83,6 @@ class Calibration:
     description: str
     scenario: str                  # shipped name, or an absolute path
     targets: tuple[TargetFile, ...]
-    target_files: tuple[str, ...]  # absolute paths
     seed: int
     runs_per_particle: int
     population: int
@@ -153,7 +152,6 @@ def load_calibration(path: str | Path) -> Calibration:
                                       source, folder)
     return Calibration(source=source, sha256=_identity(raw, targets, priors), name=name,
                        description=description, scenario=scenario, targets=targets,
-                       target_files=tuple(str(f) for f in target_files),
                        min_acceptance=min_acceptance, min_epsilon=min_epsilon,
                        epsilon_quantile=quantile, epsilon_multiplier=multiplier, fixed=fixed,
                        priors=priors, screening=screening, **counts, **predictive)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from agents.actions import Action
@@ -29,3 +30,22 @@ def option_probabilities(model: EscalationModel, state_name: str
     p = menu.probabilities(state.utilities())
     return {(a.name, t.name if t else ""): float(pk)
             for (a, t), pk in zip(menu.options, p, strict=True)}
+
+
+SMALL_POSTERIOR = {"settlement_rate": [0.1, 0.3], "attrition_rate": [0.01, 0.03],
+                   "weight": [1.0, 3.0]}
+
+
+def calibrated_scenario(tmp_path: Path, columns: dict = SMALL_POSTERIOR, extra: str = "") -> Path:
+    """generic_crisis naming a posterior written from ``columns`` (post.parquet beside it)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from model.scenario import SCENARIO_DIR
+
+    pq.write_table(pa.table(columns), tmp_path / "post.parquet")
+    text = (SCENARIO_DIR / "generic_crisis.toml").read_text(encoding="utf-8")
+    text = text.replace("[scenario]\n", '[scenario]\nposterior = "post.parquet"\n', 1)
+    path = tmp_path / "calibrated.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return path

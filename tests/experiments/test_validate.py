@@ -24,6 +24,7 @@ from experiments.cli import validate
 from experiments.targets import ENDING_RULES, load_targets
 from model.outcomes import RULES
 from model.validation import ConfigError
+from tests.helpers import calibrated_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "model" / "targets").glob("*.toml"))
@@ -304,23 +305,6 @@ def test_escalation_main_knows_validate():
 
 
 # ------------------------------------------------------------------ calibrated scenarios
-PARTICLES = {"settlement_rate": [0.1, 0.3], "attrition_rate": [0.01, 0.03],
-             "weight": [1.0, 3.0]}
-
-
-def calibrated_copy(tmp_path: Path) -> Path:
-    """generic_crisis naming a small posterior (two particles): a calibrated scenario."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    pq.write_table(pa.table(PARTICLES), tmp_path / "post.parquet")
-    text = (ROOT / "model/scenarios/generic_crisis.toml").read_text(encoding="utf-8")
-    path = tmp_path / "calibrated.toml"
-    path.write_text(text.replace("[scenario]\n", '[scenario]\nposterior = "post.parquet"\n', 1),
-                    encoding="utf-8")
-    return path
-
-
 @pytest.mark.parametrize("option", [["--uncalibrated"], ["--posterior-draws", "2"]])
 def test_calibration_options_need_a_calibrated_scenario(tmp_path, capsys, option):
     out = tmp_path / "out"
@@ -335,7 +319,7 @@ def test_calibration_options_need_a_calibrated_scenario(tmp_path, capsys, option
 def test_validation_runs_over_posterior_draws_or_before_calibration(tmp_path, capsys):
     from model.scenario import load_scenario
 
-    scenario_file = calibrated_copy(tmp_path)
+    scenario_file = calibrated_scenario(tmp_path)
     scenario = load_scenario(scenario_file)
     path = str(ROOT / "model/targets/no_great_power_war.toml")
     common = ["--scenario", str(scenario_file), "--set", "horizon_weeks=20", "--executor",

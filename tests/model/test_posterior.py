@@ -26,22 +26,13 @@ from model.parameters import Parameters
 from model.posterior import load_posterior, uncalibrated
 from model.scenario import SCENARIO_DIR, load_scenario
 from model.validation import ConfigError
+from tests.helpers import SMALL_POSTERIOR, calibrated_scenario
 
-PARTICLES = {"settlement_rate": [0.1, 0.3], "attrition_rate": [0.01, 0.03],
-             "weight": [1.0, 3.0]}
+PARTICLES = SMALL_POSTERIOR
 
 
 def write_posterior(path: Path, columns: dict) -> Path:
     pq.write_table(pa.table(columns), path)
-    return path
-
-
-def calibrated_scenario(tmp_path: Path, columns: dict = PARTICLES, extra: str = "") -> Path:
-    write_posterior(tmp_path / "post.parquet", columns)
-    text = (SCENARIO_DIR / "generic_crisis.toml").read_text(encoding="utf-8")
-    text = text.replace("[scenario]\n", '[scenario]\nposterior = "post.parquet"\n', 1)
-    path = tmp_path / "calibrated.toml"
-    path.write_text(text + extra, encoding="utf-8")
     return path
 
 

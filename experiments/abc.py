@@ -61,6 +61,7 @@ class ParticleRuns:
     """pyabc's model: a parameter set -> the summary statistics of its seeded runs."""
 
     scenario: str
+    scenario_sha256: str           # the scenario file's hash when the calibration started
     overrides: dict[str, Any]      # the uncalibrated values, then [fixed]
     names: tuple[str, ...]
     runs: int
@@ -72,15 +73,24 @@ class ParticleRuns:
         from model.posterior import typed
 
         values = {name: typed(name, parameters[name]) for name in self.names}
-        rules = run_rules(self.scenario, {**self.overrides, **values},
+        rules = run_rules(self.scenario, self.scenario_sha256, {**self.overrides, **values},
                           particle_seeds(self.root, values, self.runs))
         return summary_statistics(rules, self.targets)
 
 
-def run_rules(scenario: str, overrides: dict[str, Any], seeds: list[int]) -> list[str]:
-    """The rule each seeded run ended by (through the project's runner)."""
+def run_rules(scenario: str, scenario_sha256: str, overrides: dict[str, Any],
+              seeds: list[int]) -> list[str]:
+    """The rule each seeded run ended by (through the project's runner), on the scenario
+    file as it was when the calibration started: an edit while it runs stops it (a
+    resume checks the same hash and refuses)."""
     from experiments.runner import run_one
+    from experiments.storage import file_sha256
+    from model.scenario import resolve_scenario_path
 
+    path = resolve_scenario_path(scenario)
+    if file_sha256(path) != scenario_sha256:
+        raise ConfigError(str(path), "", "edited while the calibration runs; its runs would "
+                          "mix two scenarios (restore the file, or start another --out)")
     return [run_one(scenario, seed, overrides).verdict.rule for seed in seeds]
 
 
@@ -123,8 +133,8 @@ def calibrate(cal: Calibration, out: Path, executor: Executor, quiet: bool = Fal
     logging.getLogger("ABC").setLevel(logging.WARNING)
     scenario = load_scenario(cal.scenario)
     reset = uncalibrated(scenario.posterior, scenario.base_parameters)
-    model = ParticleRuns(cal.scenario, {**reset, **cal.fixed}, tuple(cal.priors),
-                         cal.runs_per_particle, cal.seed, cal.targets)
+    model = ParticleRuns(cal.scenario, scenario_sha256(cal), {**reset, **cal.fixed},
+                         tuple(cal.priors), cal.runs_per_particle, cal.seed, cal.targets)
     prior = pyabc.Distribution(**{name: pyabc.RV("uniform", low, high - low)
                                   for name, (low, high) in cal.priors.items()})
     sampler = _sampler(executor)
@@ -138,6 +148,9 @@ def calibrate(cal: Calibration, out: Path, executor: Executor, quiet: bool = Fal
         def smc():  # a fresh ABCSMC per generation: each one starts like a resume
             return pyabc.ABCSMC(model, prior, TargetDistance(cal.targets),
                                 population_size=cal.population, sampler=sampler,
+                                transitions=pyabc.MultivariateNormalTransition(
+                                    scaling=cal.kernel_scale,
+                                    bandwidth_selector=unit_bandwidth),
                                 eps=pyabc.QuantileEpsilon(
                                     alpha=cal.epsilon_quantile,
                                     quantile_multiplier=cal.epsilon_multiplier))
@@ -192,6 +205,15 @@ def _sampler(executor: Executor):
         return sampler.MulticoreEvalParallelSampler(n_procs=executor.workers,
                                                     check_max_eval=True)
     return sampler.DaskDistributedSampler(dask_client=executor.client)
+
+
+def unit_bandwidth(_effective_size: float, _dimension: int) -> float:
+    """No rule-of-thumb shrinkage: the kernel is ``kernel_scale`` x the weighted
+    covariance (Beaumont et al. 2009 take twice it). pyabc's default (Silverman's rule)
+    halves the covariance at a dozen parameters and about a hundred particles; so narrow
+    a kernel leaves a few proposals far from the rest, and their importance weights then
+    swamp the others (an effective sample size of one or two)."""
+    return 1.0
 
 
 def _has_run(out: Path) -> bool:
@@ -292,6 +314,14 @@ def _open_manifest(cal: Calibration, out: Path, finish: bool) -> dict[str, Any]:
     body = json.dumps(manifest, indent=2).encode()
     atomic_write(path, lambda f: f.write(body))
     return manifest
+
+
+def scenario_sha256(cal: Calibration) -> str:
+    """Hash of the calibrated scenario's file (shipped name or path)."""
+    from experiments.storage import file_sha256
+    from model.scenario import resolve_scenario_path
+
+    return file_sha256(resolve_scenario_path(cal.scenario))
 
 
 def _provenance(cal: Calibration) -> dict[str, str]:

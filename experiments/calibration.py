@@ -17,6 +17,9 @@
     epsilon_multiplier = 1.0            # weighted quantile of the last one's distances,
                                         # times this (below 1: the threshold falls even
                                         # when many particles share one distance)
+    kernel_scale = 2.0                  # optional: proposals perturb a particle by a normal
+                                        # of this times the last population's weighted
+                                        # covariance (2: Beaumont et al. 2009)
     predictive_draws = 40               # posterior predictive: parameter sets drawn ...
     predictive_runs = 50                # ... and seeded runs for each
 
@@ -64,13 +67,14 @@ from model.validation import (
 CALIBRATION_KEYS = {"name", "description", "scenario", "targets", "seed", "runs_per_particle",
                     "population", "generations", "min_acceptance", "min_epsilon",
                     "predictive_draws", "predictive_runs", "epsilon_quantile",
-                    "epsilon_multiplier"}
+                    "epsilon_multiplier", "kernel_scale"}
 SCREENING_KEYS = {"results", "keep"}
 MAX_RUNS_PER_PARTICLE = 100_000
 MAX_POPULATION = 100_000
 MAX_GENERATIONS = 100
 DEFAULTS = {"min_acceptance": 0.0, "min_epsilon": 0.0, "predictive_draws": 40,
-            "predictive_runs": 50, "epsilon_quantile": 0.5, "epsilon_multiplier": 1.0}
+            "predictive_runs": 50, "epsilon_quantile": 0.5, "epsilon_multiplier": 1.0,
+            "kernel_scale": 2.0}
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class Calibration:
     min_epsilon: float
     epsilon_quantile: float
     epsilon_multiplier: float
+    kernel_scale: float
     predictive_draws: int
     predictive_runs: int
     fixed: dict[str, Any]
@@ -136,6 +141,8 @@ def load_calibration(path: str | Path) -> Calibration:
                       "calibration.epsilon_quantile", 0.01, 1.0)
     multiplier = number(head.get("epsilon_multiplier", DEFAULTS["epsilon_multiplier"]), source,
                         "calibration.epsilon_multiplier", 0.01, 1.0)
+    kernel_scale = number(head.get("kernel_scale", DEFAULTS["kernel_scale"]), source,
+                          "calibration.kernel_scale", 0.01, 100.0)
     fixed_raw = table(raw, "fixed", source, required=False)
     checked = base.with_overrides(fixed_raw, source, prefix="fixed.")
     fixed = {key: getattr(checked, key) for key in fixed_raw}
@@ -153,7 +160,8 @@ def load_calibration(path: str | Path) -> Calibration:
     return Calibration(source=source, sha256=_identity(raw, targets, priors), name=name,
                        description=description, scenario=scenario, targets=targets,
                        min_acceptance=min_acceptance, min_epsilon=min_epsilon,
-                       epsilon_quantile=quantile, epsilon_multiplier=multiplier, fixed=fixed,
+                       epsilon_quantile=quantile, epsilon_multiplier=multiplier,
+                       kernel_scale=kernel_scale, fixed=fixed,
                        priors=priors, screening=screening, **counts, **predictive)
 
 

@@ -25,6 +25,7 @@ from experiments.abc import (
     PREDICTIVE_KEY,
     PREDICTIVE_MD,
     run_rules,
+    scenario_sha256,
     stream_seed,
 )
 from experiments.calibration import Calibration
@@ -110,6 +111,7 @@ def predictive_rules(cal: Calibration, frame: pd.DataFrame, weights: np.ndarray,
 
     scenario = load_scenario(cal.scenario)
     base = {**uncalibrated(scenario.posterior, scenario.base_parameters), **cal.fixed}
+    file_hash = scenario_sha256(cal)
     rng = np.random.default_rng(stream_seed(cal.seed, PREDICTIVE_KEY))
     rows = rng.choice(len(weights), size=cal.predictive_draws, p=weights)
     tasks = []
@@ -119,14 +121,15 @@ def predictive_rules(cal: Calibration, frame: pd.DataFrame, weights: np.ndarray,
                                                                PREDICTIVE_KEY, draw))
         seeds = [int(s >> np.uint64(1))
                  for s in sequence.generate_state(cal.predictive_runs, np.uint64)]
-        tasks.append((draw, cal.scenario, {**base, **values}, seeds))
+        tasks.append((draw, cal.scenario, file_hash, {**base, **values}, seeds))
     results = dict(executor.map_unordered(_draw_rules, tasks))
     return [results[draw] for draw in range(len(tasks))]
 
 
-def _draw_rules(task: tuple[int, str, dict[str, Any], list[int]]) -> tuple[int, list[str]]:
-    draw, scenario, overrides, seeds = task
-    return draw, run_rules(scenario, overrides, seeds)
+def _draw_rules(task: tuple[int, str, str, dict[str, Any], list[int]]
+                ) -> tuple[int, list[str]]:
+    draw, scenario, file_hash, overrides, seeds = task
+    return draw, run_rules(scenario, file_hash, overrides, seeds)
 
 
 def format_predictive(table: pd.DataFrame) -> str:

@@ -182,8 +182,8 @@ class EscalationModel(mesa.Model):
 
     def _vary_the_war(self) -> None:
         """A run is one war of the population the scenario stands for: its balance of
-        forces and the belligerents' resolve vary by run (no draw when the spreads are 0,
-        so a scenario's runs then start identically)."""
+        forces, the belligerents' resolve and its lethality vary by run (no draw when the
+        spreads are 0, so a scenario's runs then start identically)."""
         p = self.p
         if p.capability_spread:
             shift = p.capability_spread * float(self.rng.standard_normal())
@@ -194,6 +194,9 @@ class EscalationModel(mesa.Model):
             for side in self.belligerents:
                 side.resolve = clip(side.resolve
                                     + p.resolve_spread * float(self.rng.standard_normal()))
+        self.attrition_rate = p.attrition_rate
+        if p.lethality_spread:
+            self.attrition_rate *= float(np.exp(p.lethality_spread * self.rng.standard_normal()))
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
@@ -299,11 +302,11 @@ class EscalationModel(mesa.Model):
             (a.capability * a.morale, d.capability * d.morale), p,
             self.talks.truce_active, noise)
         intensity = self.front.intensity
-        siege_drain = p.siege_drain * p.attrition_rate * self.front.siege * intensity
+        siege_drain = p.siege_drain * self.attrition_rate * self.front.siege * intensity
         share_scale = p.attrition_share_scale
         for side, enemy_share, extra in ((a, share_d, 0.0), (d, share_a, siege_drain)):
-            lost = side.capability * (p.attrition_rate * intensity * share_scale * enemy_share
-                                      + extra)
+            lost = side.capability * min(1.0, self.attrition_rate * intensity * share_scale
+                                         * enemy_share + extra)  # at most the whole army
             side.capability -= lost
             side.casualties += lost * side.troops_per_capability
             self.week_casualties += lost * side.troops_per_capability

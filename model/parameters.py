@@ -346,6 +346,15 @@ class Parameters:
                                   "(0: every run starts at the scenario's balance).",
                                   "Kreutz 2010 (UCDP endings pool wars of every balance); "
                                   "model assumption", group=S)
+    lethality_spread: float = _p(0.0, 0.0, 2.0, "log attrition (sd)",
+                                 "How far wars like the scenario's differ in lethality: each "
+                                 "run scales attrition_rate (the capability lost at full "
+                                 "intensity) by exp(s z), z standard normal, so attrition_rate "
+                                 "is the median war's (0: every run has attrition_rate). War "
+                                 "sizes span orders of magnitude, from border wars that fall "
+                                 "quiet to wars that destroy an army.",
+                                 "Richardson 1948 (war sizes heavy-tailed); Lacina & Gleditsch "
+                                 "2005 (battle deaths); model assumption", group=S)
     resolve_spread: float = _p(0.0, 0.0, 0.5, "territory share (sd)",
                                "How far belligerents in wars like the scenario's differ in "
                                "resolve: each run draws each belligerent's resolve (territory "

@@ -3,7 +3,7 @@
 ``escalation calibrate`` writes one (``posterior.parquet``: one row per accepted
 particle of the last ABC-SMC generation, a column per calibrated parameter and a
 ``weight`` column). A scenario names one with ``[scenario] posterior = "file"``: its
-runs then use the posterior's weighted mean (its *point*), and experiments with
+runs then use the posterior's weighted medoid (its *point*), and experiments with
 ``posterior_draws`` run each design point over parameter sets drawn from it, which
 carries the calibration's uncertainty into their answers (docs/CALIBRATION.md).
 
@@ -25,7 +25,8 @@ from model.parameters import Parameters
 from model.validation import ConfigError, show
 
 WEIGHT = "weight"
-MAX_PARTICLES = 1_000_000
+MAX_PARTICLES = 20_000           # input safety: the medoid takes time quadratic in it (~40 s)
+MEDOID_BLOCK_CELLS = 4_000_000   # memory bound of one block of pairwise differences
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,8 +46,22 @@ class Posterior:
         return {name: typed(name, value) for name, value in zip(self.names, row, strict=True)}
 
     def point(self) -> dict[str, float | int]:
-        """The weighted posterior mean: the calibrated values a single run uses."""
-        return self._typed(self.weights @ self.values)
+        """The calibrated values a single run uses: the posterior's weighted medoid, the
+        accepted parameter set with the least weighted distance to all the others (each
+        parameter in units of its posterior sd). Unlike the weighted mean it is one of
+        the parameter sets the calibration accepted: the mean of a curved posterior can
+        fall where no accepted set lies, and runs there need not fit the targets."""
+        return self._typed(self.values[self.medoid()])
+
+    def medoid(self) -> int:
+        """Row of the weighted medoid (O(particles^2) time, in blocks of rows)."""
+        sd = np.sqrt(self.weights @ np.square(self.values - self.weights @ self.values))
+        scaled = self.values / np.where(sd > 0, sd, 1.0)
+        block = max(1, MEDOID_BLOCK_CELLS // max(1, scaled.size))
+        cost = np.concatenate([
+            np.linalg.norm(scaled[i:i + block, None, :] - scaled[None, :, :], axis=-1)
+            @ self.weights for i in range(0, len(scaled), block)])
+        return int(np.argmin(cost))
 
     def draw(self, rng: np.random.Generator, count: int) -> tuple[dict[str, float | int], ...]:
         """``count`` parameter sets drawn (with replacement) in proportion to the weights."""

@@ -31,6 +31,7 @@ from model.validation import (
 )
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
+POSTERIOR_DIR = Path(__file__).parent / "posteriors"   # the shipped posteriors, by name
 
 # name: (type, low, high, default, meaning) — documented in docs/ODD.md.
 ACTOR_FIELDS: dict[str, tuple[type, float, float, Any, str]] = {
@@ -299,15 +300,19 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
 
 def _posterior(meta: dict[str, Any], own: dict[str, Any], source: str,
                folder: Path) -> Posterior | None:
-    """The posterior a calibrated scenario names (relative to the scenario's folder)."""
+    """The posterior a calibrated scenario names: a shipped posterior by name (so a copy
+    of a shipped scenario keeps it), or a file path relative to the scenario's folder."""
     if "posterior" not in meta:
         return None
     ref = meta["posterior"]
     if not isinstance(ref, str) or not ref:
-        raise ConfigError(source, "scenario.posterior", "must be the path of a posterior "
-                          "file (posterior.parquet from `escalation calibrate`)")
+        raise ConfigError(source, "scenario.posterior", "must be a shipped posterior's name "
+                          f"({', '.join(shipped_posteriors()) or 'none'}) or the path of a "
+                          "posterior file (posterior.parquet from `escalation calibrate`)")
+    path = (POSTERIOR_DIR / f"{ref}.parquet" if ref in shipped_posteriors()
+            else folder / ref)
     try:
-        posterior = load_posterior(folder / ref)
+        posterior = load_posterior(path)
     except ConfigError as exc:
         raise ConfigError(source, "scenario.posterior", f"{exc.source}: "
                           f"{exc.key + ': ' if exc.key else ''}{exc.problem}") from None
@@ -316,6 +321,11 @@ def _posterior(meta: dict[str, Any], own: dict[str, Any], source: str,
             raise ConfigError(source, f"parameters.{name}", "calibrated by the scenario's "
                               "posterior; give it once (remove it here, or recalibrate)")
     return posterior
+
+
+def shipped_posteriors() -> list[str]:
+    """Names of the posteriors shipped in model/posteriors/."""
+    return sorted(path.stem for path in POSTERIOR_DIR.glob("*.parquet"))
 
 
 def _actor(name: str, spec: Any, source: str) -> ActorSpec:

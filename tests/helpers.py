@@ -41,11 +41,25 @@ def calibrated_scenario(tmp_path: Path, columns: dict = SMALL_POSTERIOR, extra: 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from model.scenario import SCENARIO_DIR
-
     pq.write_table(pa.table(columns), tmp_path / "post.parquet")
-    text = (SCENARIO_DIR / "generic_crisis.toml").read_text(encoding="utf-8")
-    text = text.replace("[scenario]\n", '[scenario]\nposterior = "post.parquet"\n', 1)
+    text = _without_posterior("generic_crisis").replace(
+        "[scenario]\n", '[scenario]\nposterior = "post.parquet"\n', 1)
     path = tmp_path / "calibrated.toml"
     path.write_text(text + extra, encoding="utf-8")
     return path
+
+
+def uncalibrated_scenario(tmp_path: Path, name: str = "generic_crisis") -> Path:
+    """A shipped scenario's file without its posterior: every parameter at its default."""
+    path = tmp_path / f"{name}_uncalibrated.toml"
+    path.write_text(_without_posterior(name), encoding="utf-8")
+    return path
+
+
+def _without_posterior(name: str) -> str:
+    import re
+
+    from model.scenario import SCENARIO_DIR
+
+    text = (SCENARIO_DIR / f"{name}.toml").read_text(encoding="utf-8")
+    return re.sub(r"(?m)^posterior = .*\n", "", text)

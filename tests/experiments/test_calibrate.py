@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.abc import MANIFEST, POSTERIOR, run_rules
+from experiments.abc import MANIFEST, POSTERIOR, ParticleRuns, run_rules
 from experiments.analysis.calibration import (
     TargetDistance,
     observed_statistics,
@@ -35,8 +35,12 @@ from experiments.analysis.calibration import (
     weighted_quantiles,
 )
 from experiments.cli import main
+from experiments.storage import file_sha256
 from experiments.targets import load_targets
 from model.posterior import load_posterior
+from model.scenario import resolve_scenario_path
+from model.validation import ConfigError
+from tests.helpers import uncalibrated_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 UCDP = ROOT / "model" / "targets" / "interstate_war_endings.toml"
@@ -130,6 +134,7 @@ BAD_CASES = {
     "missing target file": (PRIORS, {}, {"targets": ["nowhere.toml"]}, "target file not found"),
     "same target twice": (PRIORS, {}, {"targets": [str(UCDP), str(UCDP)]}, "given twice"),
     "bad acceptance": (PRIORS, {}, {"min_acceptance": 2}, "calibration.min_acceptance"),
+    "no kernel": (PRIORS, {}, {"kernel_scale": 0}, "calibration.kernel_scale"),
 }
 
 
@@ -184,12 +189,31 @@ def test_a_folder_of_another_calibration_is_refused(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == [MANIFEST]
 
 
+def test_a_scenario_edited_while_a_calibration_runs_stops_it(tmp_path):
+    """A calibration's runs use the scenario file as it was when it started: after an
+    edit, the next particle refuses to run (a resume checks the same hash)."""
+    path = uncalibrated_scenario(tmp_path)
+    targets = (load_targets(UCDP), load_targets(BOUND))
+    particle = {"collapse_capability": 0.4, "settlement_rate": 0.25}
+    runs = ParticleRuns(str(path), file_sha256(path), dict(BASE), tuple(PRIORS), 4, 5,
+                        targets)
+    before = runs(particle)
+    assert before == runs(particle)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("capability = 0.8", "capability = 0.3"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="edited while the calibration runs"):
+        runs(particle)
+    path.write_text(text, encoding="utf-8")
+    assert runs(particle) == before
+
+
 # ------------------------------------------------------------------ recovery
 def synthetic_targets(tmp_path: Path, runs: int = 400) -> Path:
     """A target file of the shares that TRUTH gives (the UCDP file's four patterns)."""
     seeds = [int(s >> np.uint64(1)) for s in
              np.random.SeedSequence(99).generate_state(runs, np.uint64)]
-    rules = run_rules("generic_crisis", {**BASE, **TRUTH}, seeds)
+    rules = run_rules("generic_crisis", file_sha256(resolve_scenario_path("generic_crisis")),
+                      {**BASE, **TRUTH}, seeds)
     ended = [r for r in rules if r in ("settlement", "unsettled_truce", "imposed", "stalemate")]
     body = UCDP.read_text(encoding="utf-8").replace('name = "interstate_war_endings"',
                                                     'name = "synthetic"')

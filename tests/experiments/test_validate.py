@@ -24,7 +24,7 @@ from experiments.cli import validate
 from experiments.targets import ENDING_RULES, load_targets
 from model.outcomes import RULES
 from model.validation import ConfigError
-from tests.helpers import calibrated_scenario
+from tests.helpers import calibrated_scenario, uncalibrated_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "model" / "targets").glob("*.toml"))
@@ -309,7 +309,8 @@ def test_escalation_main_knows_validate():
 def test_calibration_options_need_a_calibrated_scenario(tmp_path, capsys, option):
     out = tmp_path / "out"
     path = ROOT / "model/targets/no_great_power_war.toml"
-    argv = ["validate", str(path), "--runs", "4", "--out", str(out), "--quiet", *option]
+    argv = ["validate", str(path), "--runs", "4", "--out", str(out), "--quiet",
+            "--scenario", str(uncalibrated_scenario(tmp_path)), *option]
     assert cli(argv) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "names no posterior" in err, err
@@ -341,3 +342,4 @@ def test_validation_runs_over_posterior_draws_or_before_calibration(tmp_path, ca
                 str(tmp_path / "bad"), *common]) == 2
     assert "must be a multiple of posterior_draws" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+

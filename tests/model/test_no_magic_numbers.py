@@ -21,7 +21,8 @@ literal fails the test unless it is
   - ``model/scenario.py``: ``maxsize=32``, the scenario cache; ``< 2``, a war
     needs at least two actors; ``< 200``, the longest scenario name;
   - ``model/posterior.py``: ``MAX_PARTICLES``, the most rows a posterior file may
-    have (input safety).
+    have (input safety); ``MEDOID_BLOCK_CELLS``, the memory bound of one block of the
+    medoid's pairwise differences.
 
 A new coefficient belongs in ``model/parameters.py`` (with meaning, unit,
 range, source and group), read as ``p.name``; do not extend these lists for it.
@@ -59,7 +60,8 @@ STRUCTURAL: dict[str, list[tuple[float, str, str]]] = {
         (2048, "_TEMPLATE_LIMIT", "size of the menu-template cache"),
     ],
     "model/posterior.py": [
-        (1_000_000, "MAX_PARTICLES", "the most rows a posterior file may have"),
+        (20_000, "MAX_PARTICLES", "the most rows a posterior file may have"),
+        (4_000_000, "MEDOID_BLOCK_CELLS", "memory bound of a block of the medoid's differences"),
     ],
     "model/scenario.py": [
         (32, "maxsize=32", "size of the scenario cache"),

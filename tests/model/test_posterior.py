@@ -1,7 +1,7 @@
 """Calibrated scenarios: a scenario that names a posterior, and experiments that draw
 from it.
 
-* A scenario naming a posterior runs at the posterior's weighted mean; its
+* A scenario naming a posterior runs at the posterior's weighted medoid; its
   ``base_parameters`` keep the values before calibration, and ``uncalibrated`` gives
   them back as overrides.
 * Every malformed posterior file is a ConfigError naming the file and the column.
@@ -26,7 +26,7 @@ from model.parameters import Parameters
 from model.posterior import load_posterior, uncalibrated
 from model.scenario import SCENARIO_DIR, load_scenario
 from model.validation import ConfigError
-from tests.helpers import SMALL_POSTERIOR, calibrated_scenario
+from tests.helpers import SMALL_POSTERIOR, calibrated_scenario, uncalibrated_scenario
 
 PARTICLES = SMALL_POSTERIOR
 
@@ -36,16 +36,36 @@ def write_posterior(path: Path, columns: dict) -> Path:
     return path
 
 
-def test_a_calibrated_scenario_runs_at_the_posterior_mean(tmp_path):
+def test_a_calibrated_scenario_runs_at_the_posterior_medoid(tmp_path):
     scenario = load_scenario(calibrated_scenario(tmp_path))
-    assert scenario.parameters.settlement_rate == pytest.approx(0.1 * 0.25 + 0.3 * 0.75)
-    assert scenario.parameters.attrition_rate == pytest.approx(0.01 * 0.25 + 0.03 * 0.75)
+    assert scenario.parameters.settlement_rate == 0.3       # the heavier of the two sets
+    assert scenario.parameters.attrition_rate == 0.03
     assert scenario.base_parameters.settlement_rate == Parameters().settlement_rate
     assert uncalibrated(scenario.posterior, scenario.base_parameters) == {
         "settlement_rate": Parameters().settlement_rate,
         "attrition_rate": Parameters().attrition_rate}
     model = EscalationModel(scenario, rng=1)
     assert model.p.settlement_rate == scenario.parameters.settlement_rate
+
+
+def test_the_medoid_is_an_accepted_set_amid_the_others_not_their_mean(tmp_path):
+    """On a curved (ring-shaped) posterior the weighted mean lies in the hole, where no
+    set was accepted; the point is an accepted set amid the others, never a far, light
+    outlier."""
+    angles = np.linspace(0, 1.5 * np.pi, 40)
+    ring = {"settlement_rate": 0.25 + 0.2 * np.cos(angles),
+            "attrition_rate": 0.02 + 0.01 * np.sin(angles)}
+    columns = {"settlement_rate": [*ring["settlement_rate"], 0.49],
+               "attrition_rate": [*ring["attrition_rate"], 0.19],
+               "weight": [1.0] * 40 + [0.5]}
+    posterior = load_posterior(write_posterior(tmp_path / "ring.parquet", columns))
+    point = posterior.point()
+    assert (point["settlement_rate"], point["attrition_rate"]) in set(zip(
+        ring["settlement_rate"], ring["attrition_rate"], strict=True))
+    assert 10 <= posterior.medoid() < 30  # the middle half of the arc, not the outlier
+    mean = posterior.weights @ posterior.values
+    nearest = np.min(np.hypot(*((posterior.values[:40] - mean) / [0.2, 0.01]).T))
+    assert nearest > 0.3                  # the mean: away from every accepted set
 
 
 def test_draws_follow_the_weights_and_the_seed():
@@ -142,11 +162,38 @@ def test_an_experiment_runs_each_replication_on_its_posterior_draw(tmp_path):
 
 
 @pytest.mark.parametrize(("head", "scenario", "message"), [
-    ("posterior_draws = 2", "generic_crisis", "names no posterior"),
+    ("posterior_draws = 2", "uncalibrated", "names no posterior"),
     ("posterior_draws = 3", None, "must be a multiple of posterior_draws"),
     ("posterior_draws = -1", None, "experiment.posterior_draws"),
 ])
 def test_bad_posterior_draws_are_refused(tmp_path, head, scenario, message):
-    scenario = scenario or calibrated_scenario(tmp_path)
+    scenario = (uncalibrated_scenario(tmp_path) if scenario == "uncalibrated"
+                else calibrated_scenario(tmp_path))
     with pytest.raises(ConfigError, match=message):
         load_config(experiment(tmp_path, scenario, head))
+
+
+def test_a_shipped_posterior_is_named_without_a_path(tmp_path, monkeypatch):
+    """A scenario names a shipped posterior (model/posteriors/<name>.parquet) by name, so
+    a copy of a shipped scenario edited elsewhere keeps its calibration; any other
+    value is a path relative to the scenario file."""
+    import model.scenario as scenario_module
+
+    shipped = tmp_path / "posteriors"
+    shipped.mkdir()
+    write_posterior(shipped / "fitted.parquet", PARTICLES)
+    monkeypatch.setattr(scenario_module, "POSTERIOR_DIR", shipped)
+    assert scenario_module.shipped_posteriors() == ["fitted"]
+    elsewhere = tmp_path / "copies"
+    elsewhere.mkdir()
+    text = uncalibrated_scenario(elsewhere).read_text(encoding="utf-8")
+    named = elsewhere / "named.toml"
+    named.write_text(text.replace("[scenario]\n", '[scenario]\nposterior = "fitted"\n', 1),
+                     encoding="utf-8")
+    assert load_scenario(named).posterior.sha256 == load_posterior(
+        shipped / "fitted.parquet").sha256
+    missing = elsewhere / "missing.toml"
+    missing.write_text(text.replace("[scenario]\n", '[scenario]\nposterior = "fitte"\n', 1),
+                       encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"scenario\.posterior: .*posterior file not found"):
+        load_scenario(missing)

@@ -1,4 +1,4 @@
-"""A scenario stands for a population of wars: capability_spread and resolve_spread.
+"""A scenario stands for a population of wars: capability, resolve and lethality spreads.
 
 With both spreads at 0 (the defaults) every run of a scenario starts from the same
 balance and resolve, and no random number is drawn for it; with a spread, each seed
@@ -14,14 +14,26 @@ import numpy as np
 import pytest
 
 from model import EscalationModel
+from model.posterior import uncalibrated
 from model.scenario import load_scenario
 from tests.helpers import run_to_end
 
 SEEDS = range(50)
 
 
+NO_SPREAD = {"capability_spread": 0.0, "resolve_spread": 0.0, "lethality_spread": 0.0}
+
+
+def uncalibrated_values() -> dict:
+    """generic_crisis's calibrated parameters at their values before calibration: the
+    settings below were found there."""
+    scenario = load_scenario("generic_crisis")
+    return uncalibrated(scenario.posterior, scenario.base_parameters)
+
+
 def start(seed: int, **overrides) -> EscalationModel:
-    return EscalationModel("generic_crisis", rng=seed, **overrides)
+    """generic_crisis with every spread 0 unless given."""
+    return EscalationModel("generic_crisis", rng=seed, **{**NO_SPREAD, **overrides})
 
 
 def test_without_spread_every_run_starts_from_the_scenario():
@@ -56,13 +68,56 @@ def test_resolve_spread_draws_resolve_within_its_range():
     assert len(set(values)) > 50        # drawn by run (those below 0 are clipped to 0)
 
 
+def test_lethality_spread_draws_each_war_its_attrition_rate():
+    spread = 0.8
+    logs = [np.log(start(seed, lethality_spread=spread).attrition_rate
+                   / start(seed).attrition_rate) for seed in range(300)]
+    assert np.std(logs) == pytest.approx(spread, rel=0.15)
+    assert abs(np.median(logs)) < 0.15          # attrition_rate is the median war's
+    assert start(3).attrition_rate == load_scenario("generic_crisis").parameters.attrition_rate
+    assert (start(4, lethality_spread=spread).attrition_rate
+            == start(4, lethality_spread=spread).attrition_rate)
+
+
+def test_lethality_spread_makes_the_war_lethal_as_drawn():
+    """A run drawn more lethal loses more capability over the same first weeks."""
+    def lost(seed: int, **overrides) -> tuple[float, float]:
+        model = start(seed, **overrides)
+        for _ in range(8):
+            model.step()
+        a, d = model.belligerents
+        return model.attrition_rate, (a.initial_capability - a.capability
+                                      + d.initial_capability - d.capability)
+    draws = sorted(lost(seed, lethality_spread=1.0) for seed in range(30))
+    low, high = draws[:10], draws[-10:]
+    assert np.mean([x for _, x in high]) > 2 * np.mean([x for _, x in low])
+
+
 def test_varied_resolve_turns_some_settlements_into_collapses():
     """Same setting, with and without resolve spread, over 50 seeds."""
-    setting = {"settlement_rate": 0.246, "collapse_capability": 0.438, "attrition_rate": 0.042,
-               "regeneration_rate": 0.005, "concession_scale": 0.078, "weariness_rate": 0.034,
-               "base_intensity": 0.127, "peace_pressure_weight": 1.261, "temperature": 0.514}
+    setting = {**uncalibrated_values(), "settlement_rate": 0.246,
+               "collapse_capability": 0.438, "attrition_rate": 0.042, "regeneration_rate": 0.005,
+               "concession_scale": 0.078, "weariness_rate": 0.034, "base_intensity": 0.127,
+               "peace_pressure_weight": 1.261, "temperature": 0.514}
     alike = Counter(run_to_end("generic_crisis", seed, **setting).verdict.rule for seed in SEEDS)
-    varied = Counter(run_to_end("generic_crisis", seed, resolve_spread=0.15,
-                                **setting).verdict.rule for seed in SEEDS)
+    varied = Counter(run_to_end("generic_crisis", seed, **{**setting, "resolve_spread": 0.15}
+                                ).verdict.rule for seed in SEEDS)
     assert varied["imposed"] >= alike["imposed"] + 10, (alike, varied)
     assert varied["settlement"] < alike["settlement"], (alike, varied)
+
+
+def test_varied_lethality_turns_some_wars_into_collapses():
+    """Same setting, with and without lethality spread, over 50 seeds: drawn more
+    lethal, some wars destroy an army (imposed terms) where none did."""
+    setting = {**uncalibrated_values(), "temperature": 0.337, "settlement_rate": 0.275,
+               "truce_violation_cost": 4.912, "attrition_rate": 0.042,
+               "regeneration_rate": 0.021, "weariness_rate": 0.026, "weariness_recovery": 0.011,
+               "base_intensity": 0.17, "combat_intensity_weight": 0.281, "resolve_spread": 0.129,
+               "capability_spread": 0.191, "collapse_capability": 0.416,
+               "concession_scale": 0.09, "peace_pressure_weight": 1.77,
+               "escalation_aversion": 1.852}
+    alike = Counter(run_to_end("generic_crisis", seed, **setting).verdict.rule for seed in SEEDS)
+    varied = Counter(run_to_end("generic_crisis", seed, **{**setting, "lethality_spread": 1.229}
+                                ).verdict.rule for seed in SEEDS)
+    assert alike["imposed"] == 0, alike
+    assert varied["imposed"] >= 8, varied

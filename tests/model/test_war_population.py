@@ -121,3 +121,14 @@ def test_varied_lethality_turns_some_wars_into_collapses():
                                 ).verdict.rule for seed in SEEDS)
     assert alike["imposed"] == 0, alike
     assert varied["imposed"] >= 8, varied
+
+
+def test_no_war_takes_more_than_the_whole_army():
+    """However lethal the draw, a week's losses stop at the whole army: capability never
+    goes below 0, so with the collapse thresholds at 0 no army collapses."""
+    extreme = {"attrition_rate": 0.2, "lethality_spread": 2.0, "collapse_capability": 0.0,
+               "collapse_morale": 0.0}
+    for seed in range(20):
+        model = run_to_end("generic_crisis", seed, **extreme)
+        assert model.verdict.rule != "imposed", seed
+        assert min(side.capability for side in model.belligerents) >= 0.0, seed

@@ -42,6 +42,7 @@ def write_outputs(cal: Calibration, out: Path, history, executor: Executor,
     import pyarrow.parquet as pq
 
     from experiments.analysis.calibration import (
+        PREDICTIVE_LEVEL,
         generations_figure,
         generations_table,
         marginals_figure,
@@ -88,10 +89,12 @@ def write_outputs(cal: Calibration, out: Path, history, executor: Executor,
     atomic_write(out / PREDICTIVE_MD, lambda f: f.write(body))
 
     (out / "figures").mkdir(exist_ok=True)
+    predictive_interval = f"{PREDICTIVE_LEVEL:.0%} posterior predictive"
     for name, fig in zip(FIGURES, (generations_figure(generations),
                                    marginals_figure(frame, weights, cal.priors),
                                    pairs_figure(frame, weights, cal.priors),
-                                   validation_figure(predictive)), strict=True):
+                                   validation_figure(predictive, predictive_interval)),
+                                   strict=True):
         save(fig, out / "figures" / name)
 
     manifest.update(status="complete", stopped_by=stopped_by, finished=now_iso(),

@@ -127,8 +127,11 @@ def _update_window(verdict: Verdict, model, weeks: int) -> bool:
 # Documented parameter settings (seed scenario) under which each outcome is the
 # most common over 50 seeds; tests/model/test_outcomes.py checks that this stays true.
 REFERENCE_SETTINGS: dict[str, dict[str, float | bool]] = {
-    "ongoing": {},  # the seed scenario's defaults: a war of attrition that does not stop
-    "negotiated": {"multilateral_pressure": 0.9},
+    # no third party presses for peace: a war of attrition that does not stop
+    "ongoing": {"multilateral_pressure": 0.0},
+    # strong pressure on belligerents that concede (the calibrated concession_scale is
+    # small: under pressure alone truces hold while talks stall, the frozen setting)
+    "negotiated": {"multilateral_pressure": 0.9, "concession_scale": 0.25},
     # truces are agreed and hold, but negotiation makes no progress (a Korean armistice)
     "frozen": {"multilateral_pressure": 0.9, "settlement_rate": 0.0},
     "escalated": {"hybrid_intensity": 2.0, "diplomacy_enabled": False, "attribution_rate": 0.9,
@@ -182,15 +185,17 @@ MECHANISM_SETTINGS: dict[str, MechanismSetting] = {
         series=("capability_attacker", "capability_defender", "morale_attacker",
                 "morale_defender")),
     "nuclear_threats": MechanismSetting(
-        on={"aid_reliability": 1.0, "regeneration_rate": 0.0, "attrition_rate": 0.03,
+        on={"aid_reliability": 1.0, "regeneration_rate": 0.0, "attrition_rate": 0.05,
+            "lethality_spread": 0.0, "collapse_capability": 0.1,
             "nuclear_threat_loss": 0.25, "nuclear_coercion": 0.5},
         off={"nuclear_threat_loss": 1.0},
-        meaning="the nuclear power's army wears down against a defender that lives on "
-                "reliable aid; once its perceived loss is heavy it issues nuclear ultimatums "
-                "demanding a ceasefire on the current line, which intimidate the defender and "
-                "its supporters (aid held back, peace drive raised): the defender accepts the "
-                "truce and the war ends in a settlement instead of grinding on; with no "
-                "ultimatums the nuclear power seldom accepts a truce",
+        meaning="the nuclear power's army wears down, without breaking, against a defender "
+                "that lives on reliable aid; once its perceived loss is heavy it issues "
+                "nuclear ultimatums demanding a ceasefire on the current line, which "
+                "intimidate the defender and its supporters (aid held back, peace drive "
+                "raised): the defender accepts the truce and the war freezes on that line "
+                "instead of grinding on; with no ultimatums the nuclear power seldom accepts "
+                "a truce",
         actions=("nuclear_ultimatum", "propose_truce", "accept_truce", "reject_truce",
                  "negotiate"),
         series=("capability_attacker", "aid_flow", "truce", "settlement_progress")),

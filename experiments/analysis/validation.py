@@ -153,8 +153,10 @@ def document(table: pd.DataFrame, targets: Sequence[TargetFile], runs: int, scen
     return "\n".join(lines)
 
 
-def validation_figure(table: pd.DataFrame) -> Figure:
-    """Target intervals (grey bars) against model intervals (dots), one row per pattern."""
+def validation_figure(table: pd.DataFrame, model_interval: str = "Wilson 95%") -> Figure:
+    """Target intervals (grey bars) against model intervals (dots), one row per pattern;
+    ``model_interval`` names the model's interval on the axis (a calibration's posterior
+    predictive is not a Wilson interval)."""
     height = max(2.4, 0.55 * len(table) + 1.4)
     fig = Figure(figsize=(7.5, height), layout="constrained")
     ax = fig.add_subplot()
@@ -176,7 +178,8 @@ def validation_figure(table: pd.DataFrame) -> Figure:
                       for _, r in table.iterrows()], fontsize=8)
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.7, len(table) - 0.3)
-    ax.set_xlabel("share (95% intervals; bounds drawn as the region they allow)")
+    ax.set_xlabel(f"share (model: {model_interval} interval; target: 95% interval; "
+                  "bounds drawn as the region they allow)", fontsize=8)
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Model against empirical targets")
     return fig

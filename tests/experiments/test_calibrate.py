@@ -38,7 +38,6 @@ from experiments.cli import main
 from experiments.storage import file_sha256
 from experiments.targets import load_targets
 from model.posterior import load_posterior
-from model.scenario import resolve_scenario_path
 from model.validation import ConfigError
 from tests.helpers import uncalibrated_scenario
 
@@ -208,12 +207,12 @@ def test_a_scenario_edited_while_a_calibration_runs_stops_it(tmp_path):
 
 
 # ------------------------------------------------------------------ recovery
-def synthetic_targets(tmp_path: Path, runs: int = 400) -> Path:
-    """A target file of the shares that TRUTH gives (the UCDP file's four patterns)."""
+def synthetic_targets(tmp_path: Path, scenario: Path, runs: int = 400) -> Path:
+    """A target file of the shares that TRUTH gives in ``scenario`` (the UCDP file's four
+    patterns)."""
     seeds = [int(s >> np.uint64(1)) for s in
              np.random.SeedSequence(99).generate_state(runs, np.uint64)]
-    rules = run_rules("generic_crisis", file_sha256(resolve_scenario_path("generic_crisis")),
-                      {**BASE, **TRUTH}, seeds)
+    rules = run_rules(str(scenario), file_sha256(scenario), {**BASE, **TRUTH}, seeds)
     ended = [r for r in rules if r in ("settlement", "unsettled_truce", "imposed", "stalemate")]
     body = UCDP.read_text(encoding="utf-8").replace('name = "interstate_war_endings"',
                                                     'name = "synthetic"')
@@ -228,9 +227,13 @@ def synthetic_targets(tmp_path: Path, runs: int = 400) -> Path:
 
 
 def test_a_smoke_calibration_recovers_known_parameters(tmp_path, capsys):
-    targets = synthetic_targets(tmp_path)
+    # Every parameter outside TRUTH at its documented default (no shipped posterior), in
+    # the targets' runs and the calibration's alike.
+    scenario = uncalibrated_scenario(tmp_path)
+    targets = synthetic_targets(tmp_path, scenario)
     config = calibration_file(tmp_path, [targets], PRIORS, BASE, generations=3,
-                              population=20, runs_per_particle=20)
+                              population=20, runs_per_particle=20,
+                              scenario=scenario.as_posix())
     out = tmp_path / "out"
     assert main(["calibrate", str(config), "--out", str(out), "--executor", "sequential",
                  "--quiet"]) == 0

@@ -195,7 +195,7 @@ def test_trace_shows_the_nuclear_ultimatum_before_the_coerced_truce(capsys):
     out = capsys.readouterr().out
     ultimatum = out.index("Russia nuclear_ultimatum → Ukraine")
     assert ultimatum < out.index("Ukraine accept_truce → Russia", ultimatum)
-    assert "**End:** negotiated by rule `settlement`" in out
+    assert "**End:** frozen by rule `unsettled_truce`" in out
     assert main(["trace", "nuclear_threats", "--seed", "0", "--off"]) == 0
     out = capsys.readouterr().out
     assert "nuclear_ultimatum" not in out and "rule `horizon`" in out

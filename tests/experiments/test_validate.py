@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.analysis.validation import compare, verdict
+from experiments.analysis.validation import compare, validation_figure, verdict
 from experiments.cli import validate
 from experiments.targets import ENDING_RULES, load_targets
 from model.outcomes import RULES
@@ -255,6 +255,11 @@ lower = 0.6
     assert table["verdict"].tolist() == ["agree", "disagree", "bound holds",
                                          "bound violated", "bound violated"]
     assert table.loc["disagree", "model_k"] == 10
+    # The figure names the model's interval: Wilson here, a posterior predictive in a
+    # calibration's diagnostics.
+    assert "Wilson 95%" in validation_figure(table.reset_index()).axes[0].get_xlabel()
+    predictive = validation_figure(table.reset_index(), "90% posterior predictive")
+    assert "model: 90% posterior predictive" in predictive.axes[0].get_xlabel()
 
 
 def test_ended_shares_are_taken_among_runs_whose_fighting_ended(tmp_path):
@@ -343,3 +348,26 @@ def test_validation_runs_over_posterior_draws_or_before_calibration(tmp_path, ca
     assert "must be a multiple of posterior_draws" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
 
+
+
+# ------------------------------------------------------------------ the shipped calibration
+def test_shipped_generic_crisis_posterior_predictive_is_within_the_ucdp_intervals(tmp_path):
+    """Issue 10's acceptance test: over the posterior (120 draws x 20 runs at the default
+    seed), each UCDP ending's share lies inside the target's own 95% interval (stricter
+    than `validate`'s overlap rule) and escalation stays within its bound."""
+    from model.scenario import load_scenario
+
+    calibrated = load_scenario("generic_crisis")
+    seed_scenario = load_scenario("paris_moscow_call")
+    assert calibrated.posterior is not None, "generic_crisis names no posterior"
+    assert seed_scenario.posterior is not None
+    assert seed_scenario.posterior.sha256 == calibrated.posterior.sha256  # one fit for both
+    out = tmp_path / "out"
+    files = [str(path) for path in SHIPPED]
+    assert cli(["validate", *files, "--scenario", "generic_crisis", "--runs", "2400",
+                "--posterior-draws", "120", "--out", str(out), "--quiet"]) == 0
+    table = pd.read_csv(out / "validation.csv").set_index("pattern")
+    for pattern in ("peace_agreement", "ceasefire", "victory", "low_activity"):
+        row = table.loc[pattern]
+        assert row["target_low"] <= row["model_share"] <= row["target_high"], (pattern, row)
+    assert table.loc["escalated", "verdict"] == "bound holds"

@@ -211,7 +211,9 @@ def test_negotiation_progress_needs_overlapping_positions():
 
 
 def test_war_weariness_widens_the_bargaining_range():
-    model = _model()
+    # appeal_scale at its maximum keeps the appeal off its clamp at -1, where the
+    # calibrated seed scenario starts (resolve outweighs the concessions), so it shows.
+    model = _model(appeal_scale=1.0)
     appeal = model.appeal
     for side in model.belligerents:
         side.weariness = 0.9

@@ -349,7 +349,6 @@ def test_validation_runs_over_posterior_draws_or_before_calibration(tmp_path, ca
     assert not (tmp_path / "bad").exists()
 
 
-
 # ------------------------------------------------------------------ the shipped calibration
 def test_shipped_generic_crisis_posterior_predictive_is_within_the_ucdp_intervals(tmp_path):
     """Issue 10's acceptance test: over the posterior (120 draws x 20 runs at the default

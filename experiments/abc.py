@@ -330,7 +330,7 @@ def _provenance(cal: Calibration) -> dict[str, str]:
 
     scenario_file = resolve_scenario_path(cal.scenario).resolve()
     posterior = load_scenario(cal.scenario).posterior
-    return {"scenario_file": str(scenario_file), "scenario_sha256": file_sha256(scenario_file),
+    return {"scenario_file": str(scenario_file), "scenario_sha256": scenario_sha256(cal),
             "code_sha256": code_sha256({scenario_file}),
             "posterior_sha256": posterior.sha256 if posterior else "",
             "targets_sha256": {t.name: file_sha256(Path(t.source)) for t in cal.targets}}

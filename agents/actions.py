@@ -6,8 +6,9 @@ the agents need only the record and the names it may use.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
+from typing import Any
 
 INSTRUMENTS = ("political", "economic", "civilian", "informational", "cyber", "covert",
                "military", "nuclear", "status_quo")
@@ -38,6 +39,38 @@ RIVERA_SCORES = (-2, 0, 4, 12, 28, 60)
 DERIVED_TAGS = ("belligerent", "attacker", "defender", "alliance_member")
 
 
+class Frozen(Mapping[Hashable, Any]):
+    """A read-only mapping that pickles and copies (``types.MappingProxyType`` does
+    neither), so a model holding actions and scenarios can be saved and forked."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[Hashable, Any] | Iterable[tuple[Hashable, Any]] = ()
+                 ) -> None:
+        object.__setattr__(self, "_data", dict(data))
+
+    def __getitem__(self, key: Hashable) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a Frozen mapping cannot be changed")
+
+    def __reduce__(self) -> tuple[type, tuple[dict]]:
+        return (Frozen, (self._data,))
+
+    def __repr__(self) -> str:
+        return f"Frozen({self._data!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """One entry of the repertoire; see the header of model/data/actions.toml for the fields."""
@@ -53,8 +86,8 @@ class Action:
     against: str
     target_tags: tuple[str, ...]
     requires: tuple[str, ...]
-    motives: MappingProxyType
-    effects: MappingProxyType
+    motives: Frozen
+    effects: Frozen
     procedure: str
     description: str
     required_bits: int  # the bits of ``requires`` (CONDITION_BIT)

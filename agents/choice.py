@@ -34,6 +34,9 @@ from agents.protocols import ChoiceParameters
 
 # Columns of the option matrix: the motives, then cost and escalation score.
 COLUMNS = (*MOTIVES, "cost", "score")
+# The ufuncs a draw calls, bound once (ndarray.max and .cumsum add a Python layer).
+_MAX = np.maximum.reduce
+_CUMULATE = np.add.accumulate
 
 
 class Actor(Protocol):
@@ -201,18 +204,41 @@ class Menu:
         self.options: list[tuple[Action, Actor | None]] = [
             (action, None if index is None else states[index])
             for action, index in template.options]
+        self._last = len(self.options) - 1
         n_options, width = template.matrix.shape
-        self._penalty_col, self._habit_col = width, width + 1
+        self._penalty_col, habit_col = width, width + 1
         self.matrix = np.zeros((n_options, width + 2))
         self.matrix[:, :width] = template.matrix
         self._inputs = np.zeros(width + 2)
         self._inputs[self._penalty_col] = 1.0
-        self._inputs[self._habit_col] = -1.0
-        self._split = template.split
+        self._inputs[habit_col] = -1.0
+        a, b = template.split
+        self._hostility = slice(a, b)
+        self._need = slice(b, self._penalty_col)
+        self._habit_input = habit_col
+        self._views()
         self._conditions: tuple[int, int, bool, bool] | None = None
         self._habit_keep = 0.5 ** (1 / template.params.habit_half_life_weeks)  # a half-life
         self._habit_scale = 1.0
         self._habit_step = template.params.repetition_cost / template.params.temperature
+        # Each action's options, as indices: adding to one to four items one by one is
+        # several times cheaper than a numpy slice operation.
+        self._action_range = {name: range(part.start, part.stop)
+                              for name, part in template.action_slice.items()}
+
+    def _views(self) -> None:
+        # Views into the arrays above: the weekly weights are written straight into the
+        # inputs, and the habituation memory is a column of the matrix.
+        self.weights = self._inputs[:self._hostility.start]
+        self._habit = self.matrix[:, self._habit_input]
+
+    def __getstate__(self) -> dict[str, object]:
+        """Views do not survive pickling or deep copies as views: rebuild them after."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("weights", "_habit")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._views()
 
     def set_conditions(self, conditions: int, next_thresholds: tuple[int, ...], tension_ok: bool,
                        truce_active: bool) -> None:
@@ -222,30 +248,37 @@ class Menu:
             self.matrix[:, self._penalty_col] = self.template.penalty(*key)
             self._conditions = key
 
-    def utility(self, weights: np.ndarray, hostility_row: np.ndarray,
-                need: np.ndarray) -> np.ndarray:
-        """Utility of every option divided by the temperature; infeasible ones are -inf."""
-        a, b = self._split
+    def utility(self, hostility_row: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """Utility of every option divided by the temperature, under the weights last
+        written to ``weights``; infeasible options are -inf."""
         inputs = self._inputs
-        inputs[:a] = weights
-        inputs[a:b] = hostility_row
-        inputs[b:self._penalty_col] = need
+        inputs[self._hostility] = hostility_row
+        inputs[self._need] = need
         return self.matrix.dot(inputs)  # .dot: less dispatch overhead than @ here
+
+    def choose(self, hostility_row: np.ndarray, need: np.ndarray, u01: float
+               ) -> tuple[Action, Actor | None]:
+        """This week's choice: draw an option (logit, with the uniform draw ``u01``) and
+        remember it. One call per decision: the hot path of a run."""
+        option = self.draw(self.utility(hostility_row, need), u01)
+        self.remember(option[0])
+        return option
 
     @property
     def habit(self) -> np.ndarray:
         """Current habituation of each option (utility units / temperature)."""
-        return self.matrix[:, self._habit_col] / self._habit_scale
+        return self._habit / self._habit_scale
 
     def remember(self, action: Action) -> None:
         """Record this week's choice: all memories decay, this action's grows."""
         self._habit_scale /= self._habit_keep
         if self._habit_scale > 1e100:
-            self.matrix[:, self._habit_col] /= self._habit_scale
+            self._habit /= self._habit_scale
             self._habit_scale = 1.0
-        column = self.matrix[:, self._habit_col]
-        column[self.template.action_slice[action.name]] += self._habit_step * self._habit_scale
-        self._inputs[self._habit_col] = -1.0 / self._habit_scale
+        habit, step = self._habit, self._habit_step * self._habit_scale
+        for k in self._action_range[action.name]:
+            habit[k] += step
+        self._inputs[self._habit_input] = -1.0 / self._habit_scale
 
     @staticmethod
     def probabilities(utility: np.ndarray) -> np.ndarray:
@@ -258,11 +291,11 @@ class Menu:
 
         Works in place: ``utility`` is consumed.
         """
-        utility -= utility.max()
+        utility -= _MAX(utility)
         np.exp(utility, out=utility)
-        np.add.accumulate(utility, out=utility)  # a cumulative sum, cheaper than .cumsum
-        k = int(utility.searchsorted(u01 * utility[-1], side="right"))
-        return self.options[min(k, len(self.options) - 1)]
+        _CUMULATE(utility, out=utility)  # a cumulative sum, cheaper than .cumsum
+        k = int(utility.searchsorted(u01 * float(utility[-1]), side="right"))
+        return self.options[k if k < self._last else self._last]
 
 
 _TEMPLATES: dict[tuple, tuple[object, MenuTemplate]] = {}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from agents.actions import MOTIVES
 from agents.choice import COLUMNS, Menu
 from agents.protocols import StateProfile, World
 
-_COL = {name: i for i, name in enumerate(COLUMNS)}
+(_COERCE, _BATTLE, _SUPPORT, _PEACE, _DETER, _DOSSIER, _RESTRAINT, _COST,
+ _SCORE) = (COLUMNS.index(name) for name in (*MOTIVES, "cost", "score"))
 
 
 class StateAgent(mesa.Agent):
@@ -24,6 +26,7 @@ class StateAgent(mesa.Agent):
         self.tags = spec.tags
         self.is_belligerent = "belligerent" in spec.tags
         self.goals = dict(spec.goals)
+        self._goal = [self.goals[motive] for motive in MOTIVES]  # by column (COLUMNS order)
         self.risk_tolerance = spec.risk_tolerance
         self.commitment = spec.commitment
         self.distraction = spec.distraction
@@ -55,7 +58,6 @@ class StateAgent(mesa.Agent):
         self.last_action = ""
         self.last_target = ""
         self.menu: Menu | None = None
-        self._weights = np.zeros(len(COLUMNS))
 
     @property
     def collapsed(self) -> bool:
@@ -64,34 +66,42 @@ class StateAgent(mesa.Agent):
                 or self.morale < p.collapse_morale)
 
     def motive_weights(self) -> np.ndarray:
-        """How much each motive, the cost and the escalation score weigh this week."""
+        """How much each motive, the cost and the escalation score weigh this week (written
+        into the menu's inputs)."""
         m = self.model
         p = m.p
-        g = self.goals
-        w = self._weights
-        w[_COL["coerce"]] = g["coerce"] * self.threat
-        w[_COL["battle"]] = g["battle"] * self.war_value
-        w[_COL["support"]] = 0.0  # enters through the target's need (see Menu)
-        w[_COL["peace"]] = g["peace"] * self.peace_drive
-        w[_COL["deter"]] = g["deter"] * (self.threat + p.deter_tension_weight * m.tension)
-        w[_COL["dossier"]] = g["dossier"] * m.dossier_tension
-        w[_COL["restraint"]] = g["restraint"] * (
-            self.pressure + self.distraction * p.competing_priorities)
-        w[_COL["cost"]] = -p.cost_weight * (1.0 + self.pressure)
-        w[_COL["score"]] = (-p.escalation_aversion * (1.0 - self.risk_tolerance)
-                            * (1.0 + p.multilateral_pressure) / p.escalation_score_scale)
+        g = self._goal
+        w = self.menu.weights
+        threat = self.threat
+        pressure = self.pressure
+        w[_COERCE] = g[_COERCE] * threat
+        w[_BATTLE] = g[_BATTLE] * self.war_value
+        w[_SUPPORT] = 0.0  # enters through the target's need (see Menu)
+        w[_PEACE] = g[_PEACE] * self.peace_drive
+        w[_DETER] = g[_DETER] * (threat + p.deter_tension_weight * m.tension)
+        w[_DOSSIER] = g[_DOSSIER] * m.dossier_tension
+        w[_RESTRAINT] = g[_RESTRAINT] * (pressure + self.distraction * p.competing_priorities)
+        w[_COST] = -p.cost_weight * (1.0 + pressure)
+        w[_SCORE] = (-p.escalation_aversion * (1.0 - self.risk_tolerance)
+                     * (1.0 + p.multilateral_pressure) / p.escalation_score_scale)
         return w
+
+    def _set_conditions(self) -> None:
+        m = self.model
+        self.menu.set_conditions(m.conditions_for(self), m.next_thresholds,
+                                 m.tension >= m.p.threshold_tension, m.talks.truce_active)
 
     def utilities(self) -> np.ndarray:
         """This week's utility of every option on the menu (over the temperature)."""
         m = self.model
-        menu = self.menu
-        menu.set_conditions(m.conditions_for(self), m.next_thresholds,
-                            m.tension >= m.p.threshold_tension, m.talks.truce_active)
-        return menu.utility(self.motive_weights(), m.hostility[self.index], m.need)
+        self._set_conditions()
+        self.motive_weights()
+        return self.menu.utility(m.hostility[self.index], m.need)
 
     def step(self) -> None:
         """Choose this week's action and carry it out."""
-        action, target = self.menu.draw(self.utilities(), self.model.random.random())
-        self.menu.remember(action)
-        self.model.execute(self, action, target)
+        m = self.model
+        self._set_conditions()
+        self.motive_weights()
+        action, target = self.menu.choose(m.hostility[self.index], m.need, m.random.random())
+        m.execute(self, action, target)

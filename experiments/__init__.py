@@ -1,4 +1,4 @@
-"""The workbench: experiment files, designs, the runner, executors, storage, analysis, CLI.
+"""The workbench: experiment files, designs, the runner, executors, the chunk store, analysis, CLI.
 
 ``load_results`` is re-exported lazily (PEP 562) so that ``escalation --help`` and
 the other light commands never import pandas and pyarrow.

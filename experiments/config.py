@@ -51,10 +51,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from experiments import design as designs
-from experiments.seeds import MAX_SEED, POSTERIOR_STREAM, SEED_SCHEMES, design_rng
-from model.parameters import Parameters
-from model.scenario import load_scenario, scenario_reference
-from model.validation import (
+from experiments.questions import Question, parse_question
+from experiments.seeds import MAX_SEED, SEED_SCHEMES, Stream, design_rng, generator
+from model.checks import (
     ConfigError,
     choice,
     only,
@@ -65,9 +64,10 @@ from model.validation import (
     text,
     whole,
 )
+from model.parameters import Parameters
+from model.scenario import load_scenario, scenario_reference
 
 if TYPE_CHECKING:
-    from experiments.questions import Question
     from model.scenario import Scenario
 
 EXPERIMENT_KEYS = {"name", "description", "scenario", "replications", "seed", "horizon",
@@ -135,10 +135,16 @@ class Experiment:
         return replace(self, replications=replications)
 
 
-def load_config(path: str | Path) -> Experiment:
-    """Read and validate an experiment file; raises ConfigError naming the file and key."""
+def load_config(path: str | Path, raw: dict[str, Any] | None = None) -> Experiment:
+    """Read and validate an experiment file; raises ConfigError naming the file and key.
+
+    ``raw``: the file's tables, already parsed (a command that builds an experiment
+    checks it before it writes the file); ``path`` then names it in errors and anchors
+    its relative scenario path.
+    """
     source = str(path)
-    raw, _ = read_toml(path, "experiment file")
+    if raw is None:
+        raw, _ = read_toml(path, "experiment file")
     only(raw, {"experiment", "fixed", "vary", "question"}, source)
     exp = table(raw, "experiment", source)
     only(exp, EXPERIMENT_KEYS, source, "experiment.")
@@ -188,8 +194,6 @@ def load_config(path: str | Path) -> Experiment:
     draws = _posterior_draws(exp, loaded, replications, seed, source)
     question = None
     if "question" in raw:
-        from experiments.questions import parse_question
-
         question = parse_question(table(raw, "question", source), source, tuple(axes))
     return Experiment(source=source, sha256=_identity(raw), name=name,
                       description=description, scenario=scenario, replications=replications,
@@ -221,7 +225,7 @@ def _posterior_draws(exp: dict[str, Any], scenario: Scenario, replications: int,
         raise ConfigError(source, "experiment.replications", f"must be a multiple of "
                           f"posterior_draws ({count}) so every draw runs equally often, "
                           f"got {replications}")
-    return scenario.posterior.draw(design_rng(seed, POSTERIOR_STREAM), count)
+    return scenario.posterior.draw(generator(seed, Stream.POSTERIOR_DRAWS), count)
 
 
 def _positive(value: Any, source: str, key: str) -> int:
@@ -339,3 +343,60 @@ def range_bounds(key: str, spec: dict, params: Parameters, source: str,
     if not low < high:
         raise ConfigError(source, where, f"bad range: low ({low}) must be below high ({high})")
     return low, high
+
+
+def load_questions(folder: str | Path) -> list[tuple[Question, Experiment]]:
+    """Every question file of ``folder`` (those with ``[question]``), by number, loaded.
+
+    Two files asking the same number is a ConfigError naming the second file.
+    """
+    found: dict[int, tuple[Question, Experiment]] = {}
+    for path in sorted(Path(folder).glob("*.toml")):
+        raw, _ = read_toml(path, "experiment file")
+        if "question" not in raw:
+            continue
+        config = load_config(path)
+        question = config.question
+        if question.number in found:
+            raise ConfigError(str(path), "question.number",
+                              f"Q{question.number} is also asked by "
+                              f"{found[question.number][0].config}")
+        found[question.number] = (question, config)
+    return [found[n] for n in sorted(found)]
+
+
+# ------------------------------------------------------------------ writing
+def write_experiment(path: Path, raw: dict[str, dict[str, Any]], note: str) -> Experiment:
+    """Keep an experiment a command built (``raw``, already checked) as a file beside its
+    results, under a comment line ``note``, and load it from there: the manifest names
+    that file, so the folder can be resumed and its runs replayed. An unchanged file is
+    not rewritten."""
+    body = f"# {note}\n" + experiment_toml(raw)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text(encoding="utf-8") != body:
+        path.write_text(body, encoding="utf-8")
+    return load_config(path)
+
+
+def experiment_toml(raw: dict[str, dict[str, Any]]) -> str:
+    """An experiment file's tables as TOML (the value types experiment files use), for a
+    command that writes the experiment it runs beside its results."""
+    blocks = []
+    for name, entries in raw.items():
+        lines = [f"[{name}]", *(f"{key} = {_value(v)}" for key, v in entries.items())]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {value!r} as TOML")

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-from model.validation import ConfigError
+from model.checks import ConfigError
 
 EXECUTORS = ("sequential", "processes", "dask")
 CONNECT_TIMEOUT_S = 5
@@ -74,12 +74,20 @@ class Executor:
 
     name = "base"
     workers = 1
+    in_process = False   # whether tasks run in this process (their counters are readable)
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         raise NotImplementedError
 
     def describe(self) -> str:
         return f"{self.name}, {self.workers} worker{'s' * (self.workers != 1)}"
+
+    def abc_sampler(self) -> Any:
+        """pyabc's sampler on this executor's workers (calibration). Every executor says
+        its own: one without a sampler cannot calibrate, rather than silently run on
+        another executor's."""
+        raise ConfigError("--executor", self.name, "cannot run a calibration (it has no "
+                          "pyabc sampler)")
 
     def close(self) -> None:
         """Release workers (idempotent)."""
@@ -95,10 +103,16 @@ class SequentialExecutor(Executor):
     """Runs every chunk in the driver: for debugging, profiling and tiny sweeps."""
 
     name = "sequential"
+    in_process = True
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         for task in tasks:
             yield fn(task)
+
+    def abc_sampler(self) -> Any:
+        from pyabc.sampler import SingleCoreSampler
+
+        return SingleCoreSampler(check_max_eval=True)
 
 
 class ProcessExecutor(Executor):
@@ -139,6 +153,11 @@ class ProcessExecutor(Executor):
             for future in done:
                 yield _unwrap(future.result())
 
+    def abc_sampler(self) -> Any:
+        from pyabc.sampler import MulticoreEvalParallelSampler
+
+        return MulticoreEvalParallelSampler(n_procs=self.workers, check_max_eval=True)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
@@ -175,9 +194,10 @@ class DaskExecutor(Executor):
             self._client = Client(self._cluster)
         self.workers = max(1, sum(self._client.nthreads().values()))
 
-    @property
-    def client(self):  # -> distributed.Client (pyabc's Dask sampler runs on it)
-        return self._client
+    def abc_sampler(self) -> Any:
+        from pyabc.sampler import DaskDistributedSampler
+
+        return DaskDistributedSampler(dask_client=self._client)
 
     def describe(self) -> str:
         where = f"scheduler {self.scheduler}" if self.scheduler else "LocalCluster"

@@ -3,7 +3,7 @@
 The driver plans chunks lazily, skips those already on disk (resume), hands the
 rest to the executor, writes each finished chunk as it arrives and forgets it. Its
 memory is the executor's few in-flight results plus a handful of counters,
-whatever the number of runs. It holds the folder's lock (``storage.exclusive``) while
+whatever the number of runs. It holds the folder's lock (``files.exclusive``) while
 it writes; a full disk ends it with ``disk full: N runs kept, re-run to resume``.
 """
 
@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from tqdm import tqdm
 
+from experiments.chunk_store import SweepStore
 from experiments.config import Experiment
 from experiments.executors import Executor
+from experiments.files import disk_full, exclusive, is_disk_full
 from experiments.results import summarise
 from experiments.runner import chunk_count, iter_chunks, run_chunk
-from experiments.storage import SweepStore, disk_full, exclusive, is_disk_full
 from model.outcomes import OUTCOMES
 
 if TYPE_CHECKING:

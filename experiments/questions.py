@@ -24,8 +24,8 @@ beside what it runs::
     ]
 
 ``parse_question`` validates the table (every error names the file and the key, unknown
-keys refused); ``load_questions`` finds the question files of a folder, ordered by
-number. Light on purpose: no pandas, so the experiment loader calls it.
+keys refused); ``experiments.config.load_questions`` finds the question files of a
+folder. Light on purpose: no pandas, so the experiment loader calls it.
 """
 
 from __future__ import annotations
@@ -33,19 +33,16 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from model.checks import ConfigError, flag, names, number, only, text, whole
 from model.outcomes import OUTCOMES
-from model.validation import ConfigError, flag, names, number, only, read_toml, text, whole
 
 QUESTION_KEYS = {"number", "title", "asked", "seed", "levers"}
 LEVER_KEYS = {"parameter", "lead", "moved", "descending", "focus", "metrics"}
 METRIC_KEYS = {"column", "label", "scale"}
 LEAD_FIELDS = {"first", "last"}
 MAX_NUMBER = 99
-
-if TYPE_CHECKING:
-    from experiments.config import Experiment
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,25 +135,3 @@ def _metric(raw: Any, source: str, prefix: str) -> tuple[str, str, float]:
     only(raw, METRIC_KEYS, source, prefix)
     return (text(raw, "column", source, prefix), text(raw, "label", source, prefix),
             number(raw.get("scale", 1.0), source, f"{prefix}scale", -1e9, 1e9))
-
-
-def load_questions(folder: str | Path) -> list[tuple[Question, Experiment]]:
-    """Every question file of ``folder`` (those with ``[question]``), by number, loaded.
-
-    Two files asking the same number is a ConfigError naming the second file.
-    """
-    from experiments.config import load_config
-
-    found: dict[int, tuple[Question, Experiment]] = {}
-    for path in sorted(Path(folder).glob("*.toml")):
-        raw, _ = read_toml(path, "experiment file")
-        if "question" not in raw:
-            continue
-        config = load_config(path)
-        question = config.question
-        if question.number in found:
-            raise ConfigError(str(path), "question.number",
-                              f"Q{question.number} is also asked by "
-                              f"{found[question.number][0].config}")
-        found[question.number] = (question, config)
-    return [found[n] for n in sorted(found)]

@@ -4,7 +4,7 @@
 ``summary.csv`` (one row per parameter point) and ``summary_overall.csv`` (the
 whole sweep): for each outcome its count, share and Wilson 95% interval (the
 closed form of scipy.stats.binomtest's). Only the chunks listed in the manifest whose
-bytes, run ids, outcomes and rules check out are read (``storage.read_chunk``); any
+bytes, run ids, outcomes and rules check out are read (``chunk_store.read_chunk``); any
 other chunk file is left out with a ``ResultsWarning``, so a table never holds a run
 twice or an unknown outcome. A folder resumed with ``--allow-mixed`` also warns, and
 ``summary_overall.csv`` says so in its ``mixed_provenance`` column.
@@ -20,26 +20,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from experiments.schema import (
-    CONFRONTATION_THRESHOLD_COLUMNS,
-    SERIES,
-    SERIES_PREFIX,
-    THRESHOLD_COLUMNS,
-)
-from experiments.storage import (
+from experiments.chunk_store import (
     BadChunk,
-    atomic_write,
     chunk_entries,
     chunk_files,
     chunk_path,
     read_chunk,
     read_manifest,
 )
+from experiments.files import atomic_write
+from experiments.schema import (
+    CONFRONTATION_THRESHOLD_COLUMNS,
+    SERIES,
+    SERIES_PREFIX,
+    THRESHOLD_COLUMNS,
+)
+from model.checks import ConfigError
 from model.outcomes import OUTCOMES, RULES
 
 CONFIDENCE = 0.95
@@ -120,6 +122,19 @@ def warnings_to_stderr() -> Iterator[None]:
 
         warnings.showwarning = one_line
         yield
+
+
+def check_results(results: Path) -> dict[str, Any]:
+    """The manifest of a folder holding finished sweep results; else a ConfigError."""
+    if not results.is_dir():
+        raise ConfigError(str(results), "", "no such results folder")
+    manifest = read_manifest(results)
+    if manifest is None:
+        raise ConfigError(str(results), "", "no sweep results here (manifest.json missing); "
+                          "run `escalation sweep CONFIG` first")
+    if not chunk_files(results):
+        raise ConfigError(str(results), "", "no finished runs here (no chunk-*.parquet files)")
+    return manifest
 
 
 def load_results(out: Path | str, columns: list[str] | None = None) -> pd.DataFrame:

@@ -25,9 +25,13 @@ from model.model import EscalationModel
 
 
 def run_one(scenario: str | Path, seed: int, overrides: dict[str, Any],
-            record_actions: bool = False) -> EscalationModel:
-    """Build one seeded model and run it to its outcome (or its horizon)."""
-    model = EscalationModel(scenario, rng=seed, record_actions=record_actions, **overrides)
+            record_actions: bool = False, record_weeks: bool = False) -> EscalationModel:
+    """Build one seeded model and run it to its outcome (or its horizon).
+
+    Batch runs keep neither the action log nor the weekly series unless asked: the
+    run's summary is the same either way."""
+    model = EscalationModel(scenario, rng=seed, record_actions=record_actions,
+                            record_weeks=record_weeks, **overrides)
     model.run_model()
     return model
 
@@ -97,11 +101,11 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             overrides = {**task.draws[draw_id], **task.fixed, **point}
         else:
             overrides = {**task.fixed, **point}
-        model = run_one(task.scenario, seed, overrides)
+        keeps_series = replication < task.trajectories
+        model = run_one(task.scenario, seed, overrides, record_weeks=keeps_series)
         summary = model.summary()
         final_keys = list(summary["final"])
-        series = (model.datacollector.model_vars if replication < task.trajectories
-                  else None)
+        series = model.datacollector.model_vars if keeps_series else None
         rows.append({"run_id": run_id, "point_id": point_id, "replication": replication,
                      "seed": seed, **drawn, **point, **schema.row(summary, series)})
     table = pa.Table.from_pylist(rows, schema=schema.run_schema(task.varied, final_keys,

@@ -26,10 +26,10 @@ A target file has one ``[target]`` table and one or more ``[[patterns]]``::
     # upper = 0.05                       # one or two bounds (upper and/or lower)
     reasoning = "..."                    # optional
 
-Every key is checked with the helpers of ``model.validation``; an error names the
+Every key is checked with the helpers of ``model.checks``; an error names the
 file and the key (``ConfigError``), unknown keys are refused, and a rule or outcome
 the model does not have is refused. With ``among = "ended"`` a pattern may count
-only rules that end the fighting (``ENDING_RULES``), and outcomes made only of them.
+only rules that end the fighting (``model.outcomes.ENDING_RULES``), and outcomes made only of them.
 """
 
 from __future__ import annotations
@@ -38,9 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.outcomes import OUTCOMES, RULES
-from model.parameters import Parameters
-from model.validation import (
+from model.checks import (
     ConfigError,
     choice,
     names,
@@ -53,9 +51,9 @@ from model.validation import (
     text,
     whole,
 )
+from model.outcomes import ENDING_RULES, OUTCOMES, RULES
+from model.parameters import Parameters
 
-# The rules that end the fighting: the comparison set of ``among = "ended"``.
-ENDING_RULES = ("imposed", "settlement", "unsettled_truce", "stalemate")
 AMONG = ("ended", "all")
 TARGET_KEYS = {"name", "description", "source", "citation", "population", "among",
                "horizon_weeks", "reasoning", "url"}

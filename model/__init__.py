@@ -2,7 +2,7 @@
 
 The names below are re-exported lazily (PEP 562): ``from model import
 EscalationModel`` works as usual, while ``model.parameters`` and
-``model.validation`` stay importable without mesa, so ``escalation params`` and
+``model.checks`` stay importable without mesa, so ``escalation params`` and
 ``escalation --help`` start in a fraction of a second. There is no import cycle
 behind this: agents/ never imports model/.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 _EXPORTS = {
     "Catalogue": "model.catalogue",
-    "ConfigError": "model.validation",
+    "ConfigError": "model.checks",
     "EscalationModel": "model.model",
     "Parameters": "model.parameters",
     "Scenario": "model.scenario",

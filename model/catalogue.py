@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from agents.actions import (
@@ -20,8 +19,9 @@ from agents.actions import (
     TARGET_EFFECTS,
     TARGET_RELATIONS,
     Action,
+    Frozen,
 )
-from model.validation import ConfigError, choice, flag, names, number, only, read_toml
+from model.checks import ConfigError, choice, flag, names, number, only, read_toml
 
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "actions.toml"
 
@@ -113,10 +113,10 @@ def _description(value: Any, source: str, key: str) -> str:
 
 
 def _weights(value: Any, allowed: tuple[str, ...], low: float, high: float, source: str,
-             key: str) -> MappingProxyType:
+             key: str) -> Frozen:
     if not isinstance(value, dict):
         raise ConfigError(source, key, "must be a table")
     for name, weight in value.items():
         choice(name, allowed, source, f"{key}.{name}")
         number(weight, source, f"{key}.{name}", low, high)
-    return MappingProxyType({k: float(v) for k, v in value.items()})
+    return Frozen({k: float(v) for k, v in value.items()})

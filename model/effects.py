@@ -10,11 +10,12 @@ covert act) and ``value`` is the effect's magnitude from the catalogue.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from agents import actions
 from agents.choice import arena_of, is_ally, is_enemy
-from model.world import clip
+from model.shares import clip
 
 if TYPE_CHECKING:
     from agents.actions import Action
@@ -38,14 +39,15 @@ def execute(m: EscalationModel, actor: StateAgent, action: Action,
         m.week_rung = action.rung
     m.week_counts[action.instrument] += 1
     m.total_counts[action.instrument] += 1
-    arena = arena_of(actor, target, m.belligerent_names)
-    if arena:
+    arena = m.arenas[actor.index][len(m.states) if target is None else target.index]
+    if arena and action.rung > m.ladders[arena].max_rung:   # most acts climb nothing new
         m.climb(arena, action.rung)
     actor.cost_week += action.cost
     actor.last_action = action.name
     actor.last_target = target.name if target else ""
-    for key, value in action.effects.items():
-        EFFECTS[key](m, actor, target, seen, value)
+    handlers = m.effect_handlers.get(id(action))   # the catalogue's own records
+    for handler, value in handlers if handlers is not None else effect_pairs(action):
+        handler(m, actor, target, seen, value)
     if target is not None and action.score > 0:
         target.threat_memory += action.score * m.p.threat_per_score
     if action.procedure:
@@ -59,6 +61,26 @@ def execute(m: EscalationModel, actor: StateAgent, action: Action,
             "covert": action.covert, "score": action.score, "rung": action.rung,
             "attributed_to": seen.name if seen else "",
         })
+
+
+def arena_table(m: EscalationModel) -> list[list[str]]:
+    """The ladder an act climbs, for every (actor, target) pair: ``table[actor.index]
+    [target.index]``, with column ``len(states)`` for acts without a target. Fixed for a
+    run (agents.choice.arena_of), so it is looked up, not worked out, at every act."""
+    names = m.belligerent_names
+    return [[arena_of(actor, target, names) for target in (*m.states, None)]
+            for actor in m.states]
+
+
+def effect_pairs(action: Action) -> tuple[tuple[Effect, float], ...]:
+    """An action's effects as (handler, magnitude) pairs, in the catalogue's order."""
+    return tuple((EFFECTS[key], value) for key, value in action.effects.items())
+
+
+def effect_handlers(catalogue: Iterable[Action]) -> dict[int, tuple[tuple[Effect, float], ...]]:
+    """``effect_pairs`` of every catalogue action, by the record's identity (the model
+    holds the catalogue, so the ids stay its records'); any other record is read as is."""
+    return {id(action): effect_pairs(action) for action in catalogue}
 
 
 def perceived_author(m: EscalationModel, actor: StateAgent, target: StateAgent | None
@@ -216,13 +238,9 @@ def siege(m, actor, target, seen, value) -> None:
         m.front.siege = clip(m.front.siege + value)
 
 
-EFFECTS: dict[str, Effect] = {
-    name: globals()[name] for name in (
-        "hostility", "enemy_hostility", "tension", "dossier", "target_capability",
-        "target_morale", "target_economy", "target_pressure", "target_relief",
-        "target_cohesion", "intimidation", "cohesion", "aid", "sanctions", "dialogue", "intel",
-        "self_capability", "self_pressure", "offensive", "defence", "siege")
-}
+# One handler per effect name of the catalogue's vocabulary (agents.actions.EFFECTS, the
+# one list): a name without a handler fails here, at import.
+EFFECTS: dict[str, Effect] = {name: globals()[name] for name in actions.EFFECTS}
 
 
 # ---------------------------------------------------------------- procedures
@@ -275,8 +293,5 @@ def nuclear_use(m, actor, target) -> None:
     m.nuclear_used = True
 
 
-PROCEDURES: dict[str, Procedure] = {
-    name: globals()[name] for name in (
-        "open_channel", "cut_channel", "propose_truce", "accept_truce", "reject_truce",
-        "demand_truce", "negotiate", "allow_inspections", "block_inspections", "nuclear_use")
-}
+# One function per procedure name of the vocabulary (agents.actions.PROCEDURES).
+PROCEDURES: dict[str, Procedure] = {name: globals()[name] for name in actions.PROCEDURES}

@@ -33,6 +33,11 @@ class Ladder:
                                         if initial_rung > below}
         self.next_threshold = self._next_below()
 
+    @property
+    def crossed_count(self) -> int:
+        """How many thresholds the run has crossed (those crossed before it included)."""
+        return len(self.crossed)
+
     def _next_below(self) -> int:
         """Rung just below the next uncrossed threshold (TOP_RUNG if none is left)."""
         return next((below for below, _ in THRESHOLDS if below >= self.max_rung), TOP_RUNG)

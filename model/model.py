@@ -9,6 +9,8 @@ the outcome rules are checked (model/outcomes.py). docs/ODD.md describes all of 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from operator import attrgetter, call
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +24,25 @@ from agents.alliance import AllianceAgent
 from agents.choice import build_menu, is_ally, is_enemy
 from agents.state import StateAgent
 from model import effects
-from model.collector import ScalarCollector
+from model.checks import check_model_arguments
+from model.front import Front
 from model.ladder import Ladder
 from model.outcomes import Verdict, judge
 from model.parameters import Parameters
 from model.scenario import Scenario, load_scenario
-from model.validation import check_model_arguments
-from model.world import Front, Talks, clip
+from model.shares import clip
+from model.talks import Talks
 
 ACTION_COLUMNS = ("step", "actor", "action", "target", "instrument", "covert", "score", "rung",
                   "attributed_to")
-_BIT = CONDITION_BIT
+(_DIPLOMACY, _CHANNEL_OPEN, _CHANNEL_CLOSED, _CHANNEL_REOPENABLE, _WAR_HOT, _NO_PROPOSAL,
+ _TRUCE_PENDING, _TRUCE_ACTIVE, _INSPECTIONS_BLOCKED, _INSPECTIONS_ALLOWED, _TENSION_CRITICAL,
+ _NUCLEAR_THREAT_OPEN, _NUCLEAR_USE_OPEN, _PLEDGING, _SANCTIONING) = (
+    CONDITION_BIT[name] for name in (
+    "diplomacy", "channel_open", "channel_closed", "channel_reopenable", "war_hot",
+    "no_proposal", "truce_pending", "truce_active", "inspections_blocked",
+    "inspections_allowed", "tension_critical", "nuclear_threat_open", "nuclear_use_open",
+    "pledging", "sanctioning"))
 
 
 @dataclass(slots=True)
@@ -79,6 +89,10 @@ class EscalationModel(mesa.Model):
         rng: seed or numpy Generator (Mesa's convention); all randomness flows from it.
         record_actions: keep the per-action log (the "actions" table); batch runs
             switch it off for speed.
+        record_weeks: collect the weekly reporters in the DataCollector (its model
+            vars: the browser, ``escalation run``, a sweep's sampled trajectories);
+            batch runs that keep no weekly series switch it off, since collecting is
+            a large share of a week's cost. The run itself is the same either way.
         scenario: a ``mesa.experimental.scenarios.Scenario`` (Mesa's experiment
             record, as SolaraViz's Reset and Mesa's tools pass it). Its attributes
             that name a model parameter are overrides; ``**overrides`` win over
@@ -89,8 +103,11 @@ class EscalationModel(mesa.Model):
 
     def __init__(self, scenario_name: str | Path | Scenario = "paris_moscow_call", *,
                  rng: RNGLike | SeedLike | None = None, record_actions: bool = True,
-                 scenario: MesaScenario | None = None, **overrides: Any) -> None:
-        rng, record_actions = check_model_arguments(rng, record_actions)
+                 record_weeks: bool = True, scenario: MesaScenario | None = None,
+                 **overrides: Any) -> None:
+        rng, flags = check_model_arguments(rng, record_actions=record_actions,
+                                           record_weeks=record_weeks)
+        record_actions, record_weeks = flags["record_actions"], flags["record_weeks"]
         if scenario is not None:
             overrides = {**_parameters_of(scenario), **overrides}
             if scenario.rng is None:
@@ -101,22 +118,28 @@ class EscalationModel(mesa.Model):
         self.spec = spec
         self.p = spec.parameters.with_overrides(overrides, "model arguments")
         self.record_actions = record_actions
+        self.record_weeks = record_weeks
 
         self.states = [StateAgent(self, actor, i) for i, actor in enumerate(spec.actors)]
         self.by_name = {s.name: s for s in self.states}
         self.attacker = self.by_name[spec.attacker]
         self.defender = self.by_name[spec.defender]
         self.belligerents = (self.attacker, self.defender)
+        self.third_parties = [s for s in self.states if not s.is_belligerent]
         self._vary_the_war()
         self.alliances = [AllianceAgent(self, a, [self.by_name[m] for m in a.members])
                           for a in spec.alliances]
         self.aid_givers = {m for a in self.alliances if a.gives_aid for m in a.members}
-        self._sanctioners = {m for a in self.alliances if a.sanctions for m in a.members}
+        sanctioners = {m for a in self.alliances if a.sanctions for m in a.members}
+        self._sanctioning_alliances = [a for a in self.alliances if a.sanctions]
+        self._unilateral_sanctioners = [s for s in self.states if s not in sanctioners]
         self.clash_members = next((set(a.members) for a in self.alliances
                                    if a.name == spec.clash_alliance), set())  # agents
         self.clash_adversary = self.by_name.get(spec.clash_adversary)
 
         names = self.belligerent_names = (spec.attacker, spec.defender)
+        self.arenas = effects.arena_table(self)
+        self.effect_handlers = effects.effect_handlers(spec.catalogue)
         for state, actor in zip(self.states, spec.actors, strict=True):
             state.menu = build_menu(state, self.states, spec.catalogue, names, self.p, spec)
             state.pledge = actor.pledge
@@ -151,6 +174,7 @@ class EscalationModel(mesa.Model):
         self.ladders = dict(zip(ARENAS, (Ladder(spec.initial_rung),
                                          Ladder(spec.confrontation_rung)), strict=True))
         self.ladder = self.ladders["war"]
+        self.confrontation_ladder = self.ladders["confrontation"]
         self._refresh_thresholds()
         self.verdict = Verdict()
         self.trend_estimate = spec.momentum
@@ -170,15 +194,21 @@ class EscalationModel(mesa.Model):
         self.total_counts = dict.fromkeys(INSTRUMENTS, 0)
         self.tally = RunTally()
 
-        self.datacollector = ScalarCollector(
-            model_reporters=self._reporters(),
+        self.datacollector = mesa.DataCollector(
+            model_reporters=self._reporters() if record_weeks else None,
             tables={"actions": list(ACTION_COLUMNS)} if record_actions else None,
         )
         self._apply_events(0)
         self._update_relations()
         self._update_drives()
         self.running = True
-        self.datacollector.collect(self)
+        if record_weeks:
+            self.datacollector.collect(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A copy (pickle, deepcopy) has new action records: index their handlers again."""
+        self.__dict__.update(state)
+        self.effect_handlers = effects.effect_handlers(self.spec.catalogue)
 
     def _vary_the_war(self) -> None:
         """A run is one war of the population the scenario stands for: its balance of
@@ -214,7 +244,8 @@ class EscalationModel(mesa.Model):
         self.tally.end_week(self)
         judge(self.verdict, self)
         self.running = not self.verdict.decided
-        self.datacollector.collect(self)
+        if self.record_weeks:
+            self.datacollector.collect(self)
 
     def _new_week_counters(self) -> None:
         self.week_score = 0
@@ -252,36 +283,38 @@ class EscalationModel(mesa.Model):
         """Bit set of the catalogue conditions that hold for ``actor`` now."""
         p = self.p
         talks = self.talks
-        bits = _BIT["diplomacy"] if p.diplomacy_enabled else 0
+        bits = _DIPLOMACY if p.diplomacy_enabled else 0
         if talks.channel_open:
-            bits |= _BIT["channel_open"]
+            bits |= _CHANNEL_OPEN
+        elif p.channel_open or self.steps > p.channel_closed_weeks:  # policy: closed start
+            bits |= _CHANNEL_CLOSED | _CHANNEL_REOPENABLE
         else:
-            bits |= _BIT["channel_closed"]
-            if p.channel_open or self.steps > p.channel_closed_weeks:  # policy: closed start
-                bits |= _BIT["channel_reopenable"]
-        if talks.state == "truce":
-            bits |= _BIT["truce_active"]
+            bits |= _CHANNEL_CLOSED
+        state = talks.state
+        if state == "truce":
+            bits |= _TRUCE_ACTIVE
+        elif state == "war":
+            bits |= _WAR_HOT | _NO_PROPOSAL
+        elif actor.is_belligerent and actor.name not in talks.accepted:
+            bits |= _WAR_HOT | _TRUCE_PENDING
         else:
-            bits |= _BIT["war_hot"]
-            if talks.state == "war":
-                bits |= _BIT["no_proposal"]
-            elif actor.is_belligerent and actor.name not in talks.accepted:
-                bits |= _BIT["truce_pending"]
+            bits |= _WAR_HOT
         if self.inspections_blocked:
-            bits |= _BIT["inspections_blocked"]
+            bits |= _INSPECTIONS_BLOCKED
         elif self.has_dossier:
-            bits |= _BIT["inspections_allowed"]
+            bits |= _INSPECTIONS_ALLOWED
         if self.tension >= p.clash_tension:
-            bits |= _BIT["tension_critical"]
-        if actor.loss >= p.nuclear_threat_loss:
-            bits |= _BIT["nuclear_threat_open"]
-        if actor.loss >= p.nuclear_use_loss:
-            bits |= _BIT["nuclear_use_open"]
+            bits |= _TENSION_CRITICAL
+        loss = actor.loss
+        if loss >= p.nuclear_threat_loss:
+            bits |= _NUCLEAR_THREAT_OPEN
+        if loss >= p.nuclear_use_loss:
+            bits |= _NUCLEAR_USE_OPEN
         if actor.pledge > p.pledging_threshold:
-            bits |= _BIT["pledging"]
-        threshold = p.sanctioning_threshold
-        if any(v > threshold for v in actor.sanction_stance.values()):
-            bits |= _BIT["sanctioning"]
+            bits |= _PLEDGING
+        stance = actor.sanction_stance
+        if stance and max(stance.values()) > p.sanctioning_threshold:
+            bits |= _SANCTIONING
         return bits
 
     # ------------------------------------------------------------------ the world responds
@@ -323,70 +356,74 @@ class EscalationModel(mesa.Model):
         self.sanctions_on_attacker = min(1.0, sanctions.get(self.attacker.name, 0.0))
         momentum = self.front.momentum
         threat_keep = 1.0 - p.threat_decay
+        sanctions_cost = p.sanctions_cost
+        relaxation = p.pressure_relaxation
+        strike_keep, loss_weight = p.strike_memory_retention, p.threat_loss_weight
+        intimidation_keep = 1.0 - p.intimidation_decay
         cost_weight, pressure_weight = p.weariness_cost_weight, p.weariness_pressure_weight
         base, momentum_weight = p.morale_target_base, p.morale_momentum_weight
         weariness_weight, aid_weight = p.morale_weariness_weight, p.morale_aid_weight
         floor, adjustment = p.morale_floor, p.morale_adjustment
-        pressure_cost, relaxation = p.pressure_cost_weight, p.pressure_relaxation
-        strike_keep, loss_weight = p.strike_memory_retention, p.threat_loss_weight
-        intimidation_keep = 1.0 - p.intimidation_decay
-        for state in self.states:
-            cost = state.cost_week + p.sanctions_cost * min(1.0, sanctions.get(state.name, 0.0))
+        for state in self.belligerents:
+            cost = state.cost_week + sanctions_cost * min(1.0, sanctions.get(state.name, 0.0))
             state.cost_total += cost
             state.cost_week = 0.0
-            if state.is_belligerent:
-                burden = intensity + cost_weight * cost + pressure_weight * p.multilateral_pressure
-                state.weariness = clip(state.weariness + p.weariness_rate * burden
-                                        - p.weariness_recovery * state.weariness
-                                        * (1.0 - intensity))
-                if state is self.attacker:
-                    target = base + momentum_weight * momentum - weariness_weight * state.weariness
-                else:
-                    target = (base - momentum_weight * momentum
-                              - weariness_weight * state.weariness + aid_weight * self.aid_week)
-                target = clip(target, floor, 1.0)
-                state.morale = clip(state.morale + adjustment * (target - state.morale))
+            burden = intensity + cost_weight * cost + pressure_weight * p.multilateral_pressure
+            state.weariness = clip(state.weariness + p.weariness_rate * burden
+                                   - p.weariness_recovery * state.weariness * (1.0 - intensity))
+            if state is self.attacker:
+                target = base + momentum_weight * momentum - weariness_weight * state.weariness
             else:
-                state.pressure += pressure_cost * cost
+                target = (base - momentum_weight * momentum
+                          - weariness_weight * state.weariness + aid_weight * self.aid_week)
+            target = clip(target, floor, 1.0)
+            state.morale = clip(state.morale + adjustment * (target - state.morale))
             state.pressure = clip(state.pressure
-                                   + relaxation * (state.baseline_pressure - state.pressure))
+                                  + relaxation * (state.baseline_pressure - state.pressure))
             state.threat_memory *= threat_keep
             state.strike_memory *= strike_keep
             state.intimidation *= intimidation_keep
             state.loss = self._perceived_loss(state)
+            state.threat = clip(state.threat_memory + loss_weight * state.loss)
+        pressure_cost = p.pressure_cost_weight
+        for state in self.third_parties:
+            cost = state.cost_week + sanctions_cost * min(1.0, sanctions.get(state.name, 0.0))
+            state.cost_total += cost
+            state.cost_week = 0.0
+            pressure = state.pressure + pressure_cost * cost
+            state.pressure = clip(pressure + relaxation * (state.baseline_pressure - pressure))
+            state.threat_memory *= threat_keep
+            state.strike_memory *= strike_keep
+            state.intimidation *= intimidation_keep
+            state.loss = clip(state.strike_memory)  # a third party's loss: strikes on its soil
             state.threat = clip(state.threat_memory + loss_weight * state.loss)
 
     def _sanction_levels(self) -> dict[str, float]:
         """Sanctions on each target: collective levels plus weighted unilateral stances."""
         unilateral = self.p.unilateral_sanction_weight
         levels: dict[str, float] = {}
-        for alliance in self.alliances:
-            if alliance.sanctions:
-                for target, level in alliance.sanction_level.items():
-                    levels[target] = levels.get(target, 0.0) + level
-        for state in self.states:
-            if state not in self._sanctioners:
-                for target, stance in state.sanction_stance.items():
-                    levels[target] = levels.get(target, 0.0) + unilateral * stance
+        for alliance in self._sanctioning_alliances:
+            for target, level in alliance.sanction_level.items():
+                levels[target] = levels.get(target, 0.0) + level
+        for state in self._unilateral_sanctioners:
+            for target, stance in state.sanction_stance.items():
+                levels[target] = levels.get(target, 0.0) + unilateral * stance
         return levels
 
     def _perceived_loss(self, state: StateAgent) -> float:
-        """Existential loss as the state sees it: army, territory, strikes on its soil."""
-        loss = state.strike_memory
-        if state.is_belligerent:
-            p = self.p
-            x0 = self.front.initial_territory
-            x = self.front.territory
-            floor = p.territory_loss_floor
-            if state is self.attacker:
-                territory_loss = max(0.0, x0 - x) / max(x0, floor)
-            else:
-                territory_loss = (p.defender_territory_weight * max(0.0, x - x0)
-                                  / max(1.0 - x0, floor))
-            army_loss = max(0.0, 1.0 - state.capability / state.initial_capability)
-            loss += (p.loss_army_weight * army_loss
-                     + p.loss_territory_weight * min(1.0, territory_loss))
-        return clip(loss)
+        """Existential loss as a belligerent sees it: army, territory, strikes on its soil."""
+        p = self.p
+        x0 = self.front.initial_territory
+        x = self.front.territory
+        floor = p.territory_loss_floor
+        if state is self.attacker:
+            territory_loss = max(0.0, x0 - x) / max(x0, floor)
+        else:
+            territory_loss = (p.defender_territory_weight * max(0.0, x - x0)
+                              / max(1.0 - x0, floor))
+        army_loss = max(0.0, 1.0 - state.capability / state.initial_capability)
+        return clip(state.strike_memory + (p.loss_army_weight * army_loss
+                                           + p.loss_territory_weight * min(1.0, territory_loss)))
 
     def _update_relations(self) -> None:
         """Richardson: hostility decays toward the scenario's grievances; tension follows."""
@@ -433,66 +470,28 @@ class EscalationModel(mesa.Model):
                 - side.weariness - p.war_value_pressure_weight * mp))
             side.peace_drive = (peace_pressure + side.weariness + appeal_weight * self.appeal
                                 + side.intimidation)
+        need = self.need
+        need_base, morale_weight = p.need_base, p.need_morale_weight
+        for side in (a, d):
+            need[side.index] = clip(need_base + side.loss + morale_weight * (1.0 - side.morale))
         domestic, tension_weight = p.peace_domestic_weight, p.peace_tension_weight
         third_party_appeal = appeal_weight * max(0.0, self.appeal)
-        for state in self.states:
-            if not state.is_belligerent:
-                state.peace_drive = (peace_pressure + domestic * state.pressure
-                                     + tension_weight * self.tension + third_party_appeal
-                                     + state.intimidation)
-        need_base, morale_weight = p.need_base, p.need_morale_weight
         threat_weight = p.need_threat_weight
-        for state in self.states:
-            if state.is_belligerent:
-                need = need_base + state.loss + morale_weight * (1.0 - state.morale)
-            else:
-                need = threat_weight * state.threat
-            self.need[state.index] = clip(need)
+        for state in self.third_parties:
+            state.peace_drive = (peace_pressure + domestic * state.pressure
+                                 + tension_weight * self.tension + third_party_appeal
+                                 + state.intimidation)
+            need[state.index] = clip(threat_weight * state.threat)
 
     # ------------------------------------------------------------------ reporting
     def _reporters(self) -> dict[str, Any]:
-        a, d = self.attacker, self.defender
-        reporters: dict[str, Any] = {
-            "week": lambda m: m.steps,
-            "outcome": lambda m: m.verdict.outcome,
-            "rule": lambda m: m.verdict.rule,
-            "escalation_score": lambda m: m.week_score,
-            "week_rung": lambda m: m.week_rung,
-            "max_rung": lambda m: m.ladder.max_rung,
-            "thresholds_crossed": lambda m: len(m.ladder.crossed),
-            "max_rung_confrontation": lambda m: m.ladders["confrontation"].max_rung,
-            "thresholds_crossed_confrontation":
-                lambda m: len(m.ladders["confrontation"].crossed),
-            "casualties_week": lambda m: m.week_casualties,
-            "tension": lambda m: m.tension,
-            "dossier_tension": lambda m: m.dossier_tension,
-            "territory_attacker": lambda m: m.front.territory,
-            "front_change": lambda m: m.front.change,
-            "combat_intensity": lambda m: m.front.intensity,
-            "siege": lambda m: m.front.siege,
-            "capability_attacker": lambda m: a.capability,
-            "capability_defender": lambda m: d.capability,
-            "casualties_attacker": lambda m: a.casualties,
-            "casualties_defender": lambda m: d.casualties,
-            "cost_attacker": lambda m: a.cost_total,
-            "cost_defender": lambda m: d.cost_total,
-            "weariness_attacker": lambda m: a.weariness,
-            "weariness_defender": lambda m: d.weariness,
-            "morale_attacker": lambda m: a.morale,
-            "morale_defender": lambda m: d.morale,
-            "aid_flow": lambda m: m.aid_week,
-            "sanctions_on_attacker": lambda m: m.sanctions_on_attacker,
-            "channel_open": lambda m: m.talks.channel_open,
-            "truce": lambda m: m.talks.state,
-            "settled": lambda m: m.talks.settled,
-            "settlement_progress": lambda m: m.talks.progress,
-            "belief_gap": lambda m: m.belief_gap,
-            "bargaining_appeal": lambda m: m.appeal,
-        }
-        for alliance in self.alliances:
-            reporters[f"cohesion_{alliance.name}"] = lambda m, al=alliance: al.cohesion
+        """The weekly reporters: picklable readings of model attributes (so a model with
+        its DataCollector can be saved and forked)."""
+        reporters = {name: _reading(path) for name, path in WEEKLY_SERIES.items()}
+        for i, alliance in enumerate(self.alliances):
+            reporters[f"cohesion_{alliance.name}"] = _reading("alliances", i, "cohesion")
         for instrument in INSTRUMENTS:
-            reporters[f"actions_{instrument}"] = lambda m, i=instrument: m.week_counts[i]
+            reporters[f"actions_{instrument}"] = _reading("week_counts", instrument)
         return reporters
 
     def summary(self) -> dict[str, Any]:
@@ -506,8 +505,8 @@ class EscalationModel(mesa.Model):
             "rule": self.verdict.rule,
             "thresholds": dict(self.ladder.crossed),
             "max_rung": self.ladder.max_rung,
-            "confrontation_thresholds": dict(self.ladders["confrontation"].crossed),
-            "max_rung_confrontation": self.ladders["confrontation"].max_rung,
+            "confrontation_thresholds": dict(self.confrontation_ladder.crossed),
+            "max_rung_confrontation": self.confrontation_ladder.max_rung,
             "actions_by_instrument": dict(self.total_counts),
             "final": {
                 "territory_attacker": self.front.territory,
@@ -528,6 +527,46 @@ class EscalationModel(mesa.Model):
                 **{f"cohesion_{al.name}": al.cohesion for al in self.alliances},
             },
         }
+
+
+# Weekly series (reporter name -> the model attribute it reads); per-alliance cohesion
+# and per-instrument action counts are added for each model.
+WEEKLY_SERIES = {
+    "week": "steps", "outcome": "verdict.outcome", "rule": "verdict.rule",
+    "escalation_score": "week_score", "week_rung": "week_rung", "max_rung": "ladder.max_rung",
+    "thresholds_crossed": "ladder.crossed_count",
+    "max_rung_confrontation": "confrontation_ladder.max_rung",
+    "thresholds_crossed_confrontation": "confrontation_ladder.crossed_count",
+    "casualties_week": "week_casualties", "tension": "tension",
+    "dossier_tension": "dossier_tension", "territory_attacker": "front.territory",
+    "front_change": "front.change", "combat_intensity": "front.intensity",
+    "siege": "front.siege", "capability_attacker": "attacker.capability",
+    "capability_defender": "defender.capability",
+    "casualties_attacker": "attacker.casualties", "casualties_defender": "defender.casualties",
+    "cost_attacker": "attacker.cost_total", "cost_defender": "defender.cost_total",
+    "weariness_attacker": "attacker.weariness", "weariness_defender": "defender.weariness",
+    "morale_attacker": "attacker.morale", "morale_defender": "defender.morale",
+    "aid_flow": "aid_week", "sanctions_on_attacker": "sanctions_on_attacker",
+    "channel_open": "talks.channel_open", "truce": "talks.state", "settled": "talks.settled",
+    "settlement_progress": "talks.progress", "belief_gap": "belief_gap",
+    "bargaining_appeal": "appeal",
+}
+
+
+def _reading(path: str, key: str | int | None = None, attribute: str | None = None
+             ) -> partial:
+    """A reporter for Mesa's DataCollector: the model attribute at ``path`` (dotted), or
+    item ``key`` of it (and that item's ``attribute``). A partial of module-level
+    functions, so it pickles (a lambda does not)."""
+    getter = attrgetter(path)
+    if key is None:
+        return partial(call, getter)
+    return partial(_item_of, getter, key, attribute)
+
+
+def _item_of(getter: attrgetter, key: str | int, attribute: str | None, model: Any) -> Any:
+    item = getter(model)[key]
+    return item if attribute is None else getattr(item, attribute)
 
 
 def _parameters_of(scenario: MesaScenario) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from model.validation import ConfigError, flag, number
+from model.checks import ConfigError, flag, number
 
 GROUPS: dict[str, str] = {
     "policy": "what analysts vary: diplomacy, pressure, aid, hybrid war, attribution",

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from model.checks import ConfigError, show
 from model.parameters import Parameters
-from model.validation import ConfigError, show
 
 WEIGHT = "weight"
 MAX_PARTICLES = 20_000           # input safety: the medoid's time is quadratic in it (27 s

@@ -6,18 +6,15 @@ raises :class:`ConfigError` naming the file and key at fault.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
-from agents.actions import MOTIVES
+from agents.actions import MOTIVES, Frozen
 from model.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue
-from model.parameters import Parameters
-from model.posterior import Posterior, load_posterior
-from model.validation import (
+from model.checks import (
     ConfigError,
     flag,
     names,
@@ -29,6 +26,8 @@ from model.validation import (
     table,
     text,
 )
+from model.parameters import Parameters
+from model.posterior import Posterior, load_posterior
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 POSTERIOR_DIR = Path(__file__).parent / "posteriors"   # the shipped posteriors, by name
@@ -54,7 +53,7 @@ class ActorSpec:
     name: str
     bloc: str
     tags: frozenset[str]
-    goals: MappingProxyType
+    goals: Frozen
     capability: float
     morale: float
     risk_tolerance: float
@@ -65,7 +64,7 @@ class ActorSpec:
     resolve: float
     troops_per_capability: float
     pledge: float
-    sanctions: MappingProxyType  # target -> sanction stance at week 0
+    sanctions: Frozen  # target -> sanction stance at week 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +97,7 @@ class Scenario:
     parameters: Parameters
     actors: tuple[ActorSpec, ...]
     alliances: tuple[AllianceSpec, ...]
-    hostility: MappingProxyType  # (from, to) -> initial hostility
+    hostility: Frozen  # (from, to) -> initial hostility
     attacker: str
     defender: str
     territory: float
@@ -179,19 +178,41 @@ def scenario_reference(ref: str, source: str, key: str, folder: Path) -> str:
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
-    """Load and validate a scenario (cached per file version: scenarios are immutable)."""
+    """Load and validate a scenario (cached while the scenario file, its catalogue and its
+    posterior are unchanged: a long-lived process sees an edit to any of them)."""
     path = resolve_scenario_path(name_or_path)
+    source = str(path)
+    cached = _CACHE.get(source)
+    if cached is not None and _stamps(cached[1]) == cached[0]:
+        return cached[1]
     try:
-        version = path.stat().st_mtime_ns
+        path.stat()
     except OSError:  # gone since it was resolved
-        raise ConfigError(str(path), "", "scenario file not found") from None
-    return _load_cached(str(path), version)
-
-
-@lru_cache(maxsize=32)
-def _load_cached(source: str, _mtime_ns: int) -> Scenario:
+        raise ConfigError(source, "", "scenario file not found") from None
     raw, _ = read_toml(source, "scenario file")
-    return _build(raw, source, Path(source).parent)
+    scenario = _build(raw, source, path.parent)
+    if len(_CACHE) >= CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[source] = (_stamps(scenario), scenario)
+    return scenario
+
+
+CACHE_SIZE = 32
+_CACHE: dict[str, tuple[tuple[int, ...], Scenario]] = {}
+
+
+def _stamps(scenario: Scenario) -> tuple[int, ...]:
+    """Modification times of the files a loaded scenario was built from (-1: gone)."""
+    files = [scenario.source, scenario.catalogue.source]
+    if scenario.posterior is not None:
+        files.append(scenario.posterior.source)
+    stamps = []
+    for file in files:
+        try:
+            stamps.append(os.stat(file).st_mtime_ns)
+        except OSError:
+            stamps.append(-1)
+    return tuple(stamps)
 
 
 def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
@@ -278,7 +299,7 @@ def _build(raw: dict[str, Any], source: str, folder: Path) -> Scenario:
         posterior=posterior,
         actors=actors,
         alliances=alliances,
-        hostility=MappingProxyType(hostility),
+        hostility=Frozen(hostility),
         attacker=attacker,
         defender=defender,
         territory=number(war.get("territory", 0.0), source, "war.territory", 0.0, 1.0),
@@ -351,8 +372,8 @@ def _actor(name: str, spec: Any, source: str) -> ActorSpec:
     values = {f: number(spec.get(f, default), source, f"{key}.{f}", low, high)
               for f, (_, low, high, default, _m) in ACTOR_FIELDS.items()}
     return ActorSpec(name=name, bloc=bloc, tags=frozenset(tags),
-                     goals=MappingProxyType({m: float(goals.get(m, 1.0)) for m in MOTIVES}),
-                     sanctions=MappingProxyType({t: float(v) for t, v in sanctions.items()}),
+                     goals=Frozen({m: float(goals.get(m, 1.0)) for m in MOTIVES}),
+                     sanctions=Frozen({t: float(v) for t, v in sanctions.items()}),
                      **values)
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from experiments.cli.info import parameter_table_markdown
 from model.catalogue import load_catalogue
-from model.outcomes import REFERENCE_SETTINGS, RULES
+from model.outcomes import RULES
+from model.settings import REFERENCE_SETTINGS
 
 ODD = Path(__file__).parents[1] / "docs" / "ODD.md"
 

@@ -30,8 +30,8 @@ HEATMAP_BINS = 8
 
 def make_figures(out: Path | str, per_point: pd.DataFrame) -> list[Path]:
     """Read a sweep folder's runs, write every figure that applies in out/figures/."""
+    from experiments.chunk_store import read_manifest
     from experiments.results import load_results, load_trajectories
-    from experiments.storage import read_manifest
 
     out = Path(out)
     folder = out / "figures"

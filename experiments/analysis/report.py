@@ -34,8 +34,8 @@ from experiments.analysis.figures import COLORS, outcome_heatmaps, save
 from experiments.analysis.uncertainty import uncertainty_markdown
 from experiments.questions import Lever, Question
 from experiments.results import outcome_columns
+from model.checks import ConfigError
 from model.outcomes import OUTCOMES
-from model.validation import ConfigError
 
 HALF_WIDTH_TARGET = 0.05
 REPORT = "report.md"

@@ -23,7 +23,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from experiments.results import wilson_interval
-from experiments.targets import ENDING_RULES, Pattern, TargetFile
+from experiments.targets import Pattern, TargetFile
+from model.outcomes import ENDING_RULES
 
 COLUMNS = ["target", "pattern", "counts", "among", "model_k", "model_n", "model_share",
            "model_ci_low", "model_ci_high", "target_kind", "target_value", "target_low",
@@ -188,7 +189,7 @@ def validation_figure(table: pd.DataFrame, model_interval: str = "Wilson 95%") -
 def write_validation(table: pd.DataFrame, out: Path, markdown: str) -> list[Path]:
     """Write validation.csv, validation.md and figures/validation.png into ``out``."""
     from experiments.analysis.figures import save
-    from experiments.storage import atomic_write
+    from experiments.files import atomic_write
 
     csv = table.to_csv(index=False)
     paths = [out / "validation.csv", out / "validation.md"]

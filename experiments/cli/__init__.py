@@ -24,7 +24,7 @@ from experiments.cli import (
     validate,
     viz,
 )
-from model.validation import ConfigError
+from model.checks import ConfigError
 
 COMMANDS = (info, run, trace, sweep, sensitivity, calibrate, validate, discover, report,
             export, viz)

@@ -1,7 +1,7 @@
 """`escalation calibrate CONFIG`: fit structural parameters to empirical targets (ABC-SMC).
 
-The calibration file (experiments/calibration.py) names the scenario, the target
-files, the priors and the budget; the fit runs in experiments/abc.py with pyabc on the
+The calibration file (experiments/calibration/config.py) names the scenario, the target
+files, the priors and the budget; the fit runs in experiments/calibration/ with pyabc on the
 same executors as sweeps (sequential, local processes, or a dask cluster). Re-running
 the same command resumes a killed calibration from its last finished generation, and
 re-running a finished one only prints where its posterior is. Everything is checked
@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "DIR/history.db makes a killed calibration resumable. "
                     "See docs/CALIBRATION.md.")
     cal.add_argument("config", metavar="CONFIG", help="calibration file (.toml), e.g. "
-                     "experiments/calibrations/generic_crisis.toml")
+                     "experiments/configs/calibrations/generic_crisis.toml")
     cal.add_argument("--out", default=None, metavar="DIR",
                      help="output folder (default outputs/calibrate_<name>)")
     cal.add_argument("--finish", action="store_true",
@@ -40,17 +40,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from experiments.abc import (
+    from experiments.calibration.config import load_calibration
+    from experiments.calibration.folder import (
         HISTORY,
         MANIFEST,
         POSTERIOR,
         POSTERIOR_SUMMARY,
-        calibrate,
         check_folder,
     )
-    from experiments.calibration import load_calibration
-    from experiments.storage import check_output
-    from model.validation import ConfigError
+    from experiments.calibration.smc import calibrate
+    from experiments.files import check_output
+    from model.checks import ConfigError
 
     cal = load_calibration(args.config)
     out = Path(args.out) if args.out else Path("outputs") / f"calibrate_{cal.name}"
@@ -59,12 +59,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.finish and not (out / HISTORY).exists():
         raise ConfigError("--finish", str(out), "no calibration has started there: nothing "
                           "to finish")
-    with executor_from_args(args, cal.population * cal.runs_per_particle) as executor:
+    with executor_from_args(args, cal.population * cal.runs_per_particle[-1]) as executor:
         if not args.quiet:
             print(f"calibrate {cal.name}: {', '.join(cal.priors)} of {cal.scenario} against "
                   f"{', '.join(t.name for t in cal.targets)}; {cal.population} particles x "
-                  f"{cal.runs_per_particle} runs, at most {cal.generations} generations, "
-                  f"{executor.describe()} -> {out}", flush=True)
+                  f"{'/'.join(map(str, cal.runs_per_particle))} runs, at most "
+                  f"{cal.generations} generations, {executor.describe()} -> {out}", flush=True)
         outcome = calibrate(cal, out, executor, quiet=args.quiet, finish=args.finish)
     if outcome is None:
         print(f"interrupted: run the same command to resume from the last finished "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.validation import ConfigError
+from model.checks import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,9 +58,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     results = Path(args.results)
 
     from experiments.analysis.discovery import boxes_table, discovery_markdown, find_boxes
-    from experiments.cli.export import check_results
-    from experiments.results import load_results, warnings_to_stderr
-    from experiments.storage import check_output
+    from experiments.files import check_output
+    from experiments.results import check_results, load_results, warnings_to_stderr
 
     manifest = check_results(results)
     with warnings_to_stderr():

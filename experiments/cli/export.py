@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.validation import ConfigError
-
 DEFAULT_NAME = "runs.csv"
 
 
@@ -35,28 +33,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_results(results: Path) -> dict:
-    """The manifest of a folder holding finished sweep results; else a ConfigError."""
-    from experiments.storage import chunk_files, read_manifest
-
-    if not results.is_dir():
-        raise ConfigError(str(results), "", "no such results folder")
-    manifest = read_manifest(results)
-    if manifest is None:
-        raise ConfigError(str(results), "", "no sweep results here (manifest.json missing); "
-                          "run `escalation sweep CONFIG` first")
-    if not chunk_files(results):
-        raise ConfigError(str(results), "", "no finished runs here (no chunk-*.parquet files)")
-    return manifest
-
-
 def export_csv(results: Path | str, out: Path | str | None = None) -> tuple[Path, int]:
     """Write the run table of ``results`` as CSV (default ``results/runs.csv``).
 
     Returns the file and its number of rows.
     """
-    from experiments.results import load_results, warnings_to_stderr
-    from experiments.storage import atomic_write, check_output
+    from experiments.files import atomic_write, check_output
+    from experiments.results import check_results, load_results, warnings_to_stderr
 
     results = Path(results)
     check_results(results)

@@ -1,11 +1,19 @@
-"""Command-line options that several commands share, and their checks."""
+"""Command-line options that several commands share, their checks, and the flow the
+batch commands share (load, check, run or resume, summarise)."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from experiments.executors import EXECUTORS, Executor, make_executor
-from model.validation import ConfigError
+from model.checks import ConfigError
+
+if TYPE_CHECKING:
+    from experiments.config import Experiment
+    from experiments.pipeline import Finished
 
 # Below this many runs a process pool costs more to start than it saves (about a
 # second of start-up against ~15 ms per run on one core), so runs stay in-process.
@@ -48,3 +56,68 @@ def executor_from_args(args: argparse.Namespace, runs: int) -> Executor:
     """Start the executor the shared options ask for (checked before it starts)."""
     return make_executor(executor_name(args, runs), whole_option(args.workers, "--workers"),
                          args.scheduler)
+
+
+def add_experiment_options(parser: argparse.ArgumentParser, quiet_help: str) -> None:
+    """The file, output folder, executor and replication options of sweep and sensitivity."""
+    parser.add_argument("config", help="experiment file (.toml), e.g. "
+                                       "experiments/configs/default.toml")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="output folder (default outputs/<experiment name>)")
+    add_executor_options(parser, quiet_help)
+    parser.add_argument("--replications", default=None, metavar="N",
+                        help="override the file's replications per point")
+    add_allow_mixed(parser)
+
+
+def add_allow_mixed(parser: argparse.ArgumentParser) -> None:
+    """``--allow-mixed``: resume a folder although what its runs depend on changed."""
+    parser.add_argument("--allow-mixed", action="store_true",
+                        help="resume although the experiment file, scenario, catalogue or "
+                             "code changed since DIR was started (else refused); the manifest "
+                             "records which chunks came from which")
+
+
+def run_experiment(args: argparse.Namespace, check: Callable | None = None,
+                   then: Callable[[Experiment, Path, Finished], None] | None = None
+                   ) -> tuple[Experiment, Path, Finished] | None:
+    """Load, check, run (or resume) and summarise the experiment the options name.
+
+    ``check`` may refuse the experiment (a ConfigError) before anything runs; ``then``
+    writes what the command adds to the folder, still under the folder's lock.
+    Returns None after Ctrl-C: the finished chunks stay on disk for a resume.
+    """
+    from experiments.chunk_store import check_folder
+    from experiments.config import load_config
+    from experiments.files import check_output, exclusive
+    from experiments.pipeline import sweep_to_folder
+    from experiments.results import warnings_to_stderr
+
+    config = load_config(args.config)
+    replications = whole_option(args.replications, "--replications")
+    if replications is not None:
+        config = config.with_replications(replications)
+    if check is not None:
+        check(config)
+    out = Path(args.out) if args.out else Path("outputs") / config.name
+    check_output(out)
+    check_folder(out, config, args.allow_mixed)
+    with (executor_from_args(args, config.total_runs) as executor, exclusive(out),
+          warnings_to_stderr()):
+        if not args.quiet:
+            print(f"{config.name}: {len(config.points)} point(s) x {config.replications} "
+                  f"replications = {config.total_runs} runs of {Path(config.scenario).stem} "
+                  f"({config.design} design, {config.seeds} seeds), {executor.describe()} "
+                  f"-> {out}", flush=True)
+        done = sweep_to_folder(config, out, executor, progress=not args.quiet,
+                               allow_mixed=args.allow_mixed)
+        if done is None:
+            return None
+        if not args.quiet:
+            report = done.report
+            resumed = f", {report.runs_resumed} found on disk" if report.runs_resumed else ""
+            print(f"ran {report.runs_this_session} runs in {report.seconds:.1f} s "
+                  f"({report.runs_per_second:.0f} runs/s){resumed}")
+        if then is not None:
+            then(config, out, done)
+    return config, out, done

@@ -7,8 +7,8 @@ sweeps already run are reused through the batch runner's resume and a killed rep
 loses at most the chunks in flight. ``--smoke`` runs the same questions with few
 replications and a short horizon, from derived sweep files kept beside the results
 (DIR/sweeps/), into DIR/<name>/. Bad input is a ConfigError (one line, exit 2) raised
-before anything is written (the derived files are checked from a scratch folder
-first); the report then holds the lock of its folder and of every sweep folder.
+before anything is written (the derived files are checked as tables first); the
+report then holds the lock of its folder and of every sweep folder.
 """
 
 from __future__ import annotations
@@ -17,22 +17,21 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from experiments.cli.options import add_executor_options, executor_from_args
-from experiments.cli.sweep import add_allow_mixed
-from model.validation import ConfigError
+from experiments.cli.options import add_allow_mixed, add_executor_options, executor_from_args
+from model.checks import ConfigError
 
 if TYPE_CHECKING:
     from experiments.analysis.report import Section
     from experiments.config import Experiment
     from experiments.questions import Question
 
-    Plan = list[tuple[Question, Experiment, Path]]
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 SMOKE_REPLICATIONS = 16
 SMOKE_HORIZON = 104
 SMOKE_DRAWS = 4   # posterior draws of a smoke sweep (divides SMOKE_REPLICATIONS)
 SMOKE_SETTINGS = f"{SMOKE_REPLICATIONS} replications per point, horizon {SMOKE_HORIZON} weeks"
+SMOKE_NOTE = "Derived by `escalation report --smoke` from {}: " + SMOKE_SETTINGS + "."
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,13 +54,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import tempfile
     from contextlib import ExitStack
 
+    from experiments.chunk_store import check_folder
+    from experiments.config import load_config, load_questions, write_experiment
+    from experiments.files import check_output, exclusive
     from experiments.pipeline import sweep_to_folder
-    from experiments.questions import load_questions
     from experiments.results import warnings_to_stderr
-    from experiments.storage import check_folder, check_output, exclusive
 
     out = Path(args.out) if args.out else Path("outputs") / (
         "report_smoke" if args.smoke else "report")
@@ -73,17 +72,19 @@ def cmd_report(args: argparse.Namespace) -> int:
                for _, config in originals)
     with executor_from_args(args, runs) as executor, ExitStack() as held:
         # Bad options, folders and derived files are refused before anything is written.
-        with tempfile.TemporaryDirectory() as scratch:
-            plan = smoke_plan(originals, out, Path(scratch)) if args.smoke else [
+        derived = smoke_experiments(originals, out) if args.smoke else []
+        plan = [(q, load_config(path, raw), out / raw["experiment"]["name"])
+                for q, raw, path in derived] if args.smoke else [
                 (q, config, Path("outputs") / config.name) for q, config in originals]
-            for _, config, folder in plan:
-                check_output(folder, "--out" if args.smoke else "sweep folder")
-                check_folder(folder, config, args.allow_mixed)
+        for _, config, folder in plan:
+            check_output(folder, "--out" if args.smoke else "sweep folder")
+            check_folder(folder, config, args.allow_mixed)
         for folder in (out, *(folder for _, _, folder in plan)):
             held.enter_context(exclusive(folder))
         held.enter_context(warnings_to_stderr())
         if args.smoke:
-            plan = smoke_plan(originals, out)
+            plan = [(q, write_experiment(path, raw, SMOKE_NOTE.format(Path(c.source).name)),
+                     folder) for (q, raw, path), (_, c, folder) in zip(derived, plan, strict=True)]
         for question, config, folder in plan:
             if not args.quiet:
                 print(f"Q{question.number} {question.title}: {len(config.points)} point(s) x "
@@ -107,9 +108,8 @@ def build_report(entries: list[tuple[Question, Path]], out: Path,
     from datetime import UTC, datetime
 
     from experiments.analysis.report import columns, document, section, write_report
-    from experiments.cli.export import check_results
-    from experiments.results import load_results
-    from experiments.storage import code_version
+    from experiments.provenance import code_version
+    from experiments.results import check_results, load_results
 
     sections = []
     for question, folder in entries:
@@ -121,19 +121,14 @@ def build_report(entries: list[tuple[Question, Path]], out: Path,
     return write_report(sections, out, document(sections, smoke, code_version(), now)), sections
 
 
-def smoke_plan(originals: list[tuple[Question, Experiment]], out: Path,
-               folder: Path | None = None) -> Plan:
-    """Derived sweep files (few replications, short horizon) in ``folder`` (default
-    out/sweeps/), results in out/.
+def smoke_experiments(originals: list[tuple[Question, Experiment]], out: Path
+                      ) -> list[tuple[Question, dict[str, Any], Path]]:
+    """Each question's sweep file derived for a smoke run (few replications, a short
+    horizon), as tables, with the path it is kept at (out/sweeps/). The derived files
+    leave out ``[question]``: the question is the original file's."""
+    from model.checks import read_toml
 
-    The derived files leave out ``[question]``: the question is the original file's.
-    """
-    from experiments.config import load_config
-    from model.validation import read_toml
-
-    folder = out / "sweeps" if folder is None else folder
-    folder.mkdir(parents=True, exist_ok=True)
-    plan = []
+    derived = []
     for question, config in originals:
         raw, _ = read_toml(config.source, "experiment file")
         raw.pop("question", None)
@@ -144,36 +139,5 @@ def smoke_plan(originals: list[tuple[Question, Experiment]], out: Path,
         if config.draws:
             raw["experiment"]["posterior_draws"] = SMOKE_DRAWS
         raw.get("fixed", {}).pop("horizon_weeks", None)
-        derived = folder / Path(config.source).name
-        text = (f"# Derived by `escalation report --smoke` from {Path(config.source).name}: "
-                f"{SMOKE_SETTINGS}.\n" + to_toml(raw))
-        if not derived.exists() or derived.read_text(encoding="utf-8") != text:
-            derived.write_text(text, encoding="utf-8")
-        smoke = load_config(derived)
-        plan.append((question, smoke, out / smoke.name))
-    return plan
-
-
-def to_toml(raw: dict[str, dict[str, Any]]) -> str:
-    """A sweep file's tables back as TOML (the value types sweep files use)."""
-    blocks = []
-    for table, entries in raw.items():
-        lines = [f"[{table}]", *(f"{key} = {_value(v)}" for key, v in entries.items())]
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
-
-
-def _value(value: Any) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {value!r} as TOML")
+        derived.append((question, raw, out / "sweeps" / Path(config.source).name))
+    return derived

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from experiments.cli.options import whole_option
-from model.validation import ConfigError
+from model.checks import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides["horizon_weeks"] = steps
     out = Path(args.out) if args.out else Path("outputs") / f"run_{scenario.name}_seed{seed}"
     _check_out(out)
-    model = run_one(scenario, seed, overrides, record_actions=True)
+    model = run_one(scenario, seed, overrides, record_actions=True, record_weeks=True)
     try:
         summary = write_run(model, out, seed)
     except OSError as exc:  # e.g. a read-only folder: found only on writing

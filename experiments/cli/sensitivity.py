@@ -11,8 +11,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.cli.sweep import add_experiment_options, run_experiment
-from model.validation import ConfigError
+from experiments.cli.options import add_experiment_options, run_experiment
+from model.checks import ConfigError
 
 if TYPE_CHECKING:
     from experiments.config import Experiment
@@ -57,13 +57,13 @@ def write_indices(args: argparse.Namespace, config: Experiment, out: Path,
         indices_figure,
         samples_table,
     )
+    from experiments.files import atomic_write
     from experiments.results import load_results
-    from experiments.seeds import design_rng
-    from experiments.storage import atomic_write
+    from experiments.seeds import Analysis, analysis_rng
     from model.outcomes import OUTCOMES
 
     runs = load_results(out, ["point_id", "outcome"])
-    rngs = [design_rng(config.seed, 1, k) for k in range(len(OUTCOMES))]
+    rngs = [analysis_rng(config.seed, Analysis.SENSITIVITY, k) for k in range(len(OUTCOMES))]
     table = indices(runs, config.design, config.axes, config.matrix, config.levels, rngs)
     samples = samples_table(runs, config.points, config.varied)
     for name, frame in ((INDICES_CSV, table), (SAMPLES_CSV, samples)):

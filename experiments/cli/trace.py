@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-from model.validation import ConfigError
+from model.checks import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     trace = subparsers.add_parser(
         "trace", help="a mechanism's chain in one seeded run, week by week (Markdown)",
         description="Run the scenario under a mechanism's documented setting "
-                    "(model/outcomes.py MECHANISM_SETTINGS) and print its chain: the "
+                    "(model/settings.py MECHANISM_SETTINGS) and print its chain: the "
                     "mechanism's actions, the series it moves, and how the run ended.")
     trace.add_argument("mechanism", help="hybrid_spiral, truce_collapse, military_collapse or "
                                          "nuclear_threats")
@@ -28,8 +28,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
     from agents.choice import arena_of
     from experiments.analysis.trace import trace_markdown
     from experiments.runner import run_one
-    from model.outcomes import MECHANISM_SETTINGS
     from model.scenario import load_scenario
+    from model.settings import MECHANISM_SETTINGS
 
     setting = MECHANISM_SETTINGS.get(args.mechanism)
     if setting is None:
@@ -39,7 +39,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         raise ConfigError("--seed", str(args.seed), "must be a non-negative integer")
     scenario = load_scenario(args.scenario)
     overrides = {**setting.on, **(setting.off if args.off else {})}
-    model = run_one(scenario, args.seed, overrides, record_actions=True)
+    model = run_one(scenario, args.seed, overrides, record_actions=True, record_weeks=True)
     actions = model.datacollector.get_table_dataframe("actions")
     if setting.arena:
         actions = actions[[arena_of(model.by_name[a], model.by_name.get(t), model.belligerent_names)

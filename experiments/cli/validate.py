@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 from experiments.cli.options import add_executor_options, executor_from_args, whole_option
-from model.validation import ConfigError
+from model.checks import ConfigError
 
 DEFAULT_SCENARIO = "generic_crisis"
 DEFAULT_RUNS = 1000     # Wilson 95% half-width at most ~3.1 points on a share of all runs
@@ -69,15 +69,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    import tempfile
-
     from experiments.analysis.validation import compare, document, format_table, write_validation
-    from experiments.cli.report import to_toml
-    from experiments.config import MAX_DRAWS, MAX_RUNS, load_config
+    from experiments.chunk_store import check_folder
+    from experiments.config import MAX_DRAWS, MAX_RUNS, load_config, write_experiment
+    from experiments.files import check_output, exclusive
     from experiments.pipeline import sweep_to_folder
     from experiments.results import load_results, warnings_to_stderr
     from experiments.seeds import MAX_SEED
-    from experiments.storage import check_folder, check_output, exclusive
     from experiments.targets import load_targets
     from model.parameters import parse_override
     from model.posterior import uncalibrated
@@ -130,15 +128,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             "chunk_size": min(CHUNK_SIZE, runs), "trajectories": 0,
             **({"posterior_draws": draws} if draws else {})},
         **({"fixed": fixed} if fixed else {})}
-    body = (f"# Written by `escalation validate` ({', '.join(names)}): the runs it compares.\n"
-            + to_toml(experiment))
-    with tempfile.TemporaryDirectory() as scratch:
-        draft = Path(scratch) / EXPERIMENT_FILE
-        draft.write_text(body, encoding="utf-8")
-        config = load_config(draft)
     default = ("validate_" + "+".join(names) + ("_uncalibrated" if args.uncalibrated else
                                                  f"_draws{draws}" if draws else ""))
     out = Path(args.out) if args.out else Path("outputs") / default[:200]
+    config = load_config(out / EXPERIMENT_FILE, experiment)
     check_output(out)
     check_folder(out, config, args.allow_mixed)
 
@@ -149,10 +142,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 + "".join(f", {k}={v}" for k, v in fixed.items()
                           if k != "horizon_weeks" and k in given))
     with (executor_from_args(args, runs) as executor, exclusive(out), warnings_to_stderr()):
-        path = out / EXPERIMENT_FILE
-        if not path.exists() or path.read_text(encoding="utf-8") != body:
-            path.write_text(body, encoding="utf-8")
-        config = load_config(path)
+        config = write_experiment(out / EXPERIMENT_FILE, experiment, f"Written by `escalation "
+                                  f"validate` ({', '.join(names)}): the runs it compares.")
         if not args.quiet:
             print(f"validate {', '.join(names)}: {runs} runs of {scenario.name} ({settings}), "
                   f"{executor.describe()} -> {out}", flush=True)

@@ -1,10 +1,20 @@
-"""A small sweep run once per test module, for the tests that read results back."""
+"""Small sweeps for the tests that read results back.
+
+* ``swept``: a sweep file run once per test module through the CLI.
+* ``TINY`` / ``tiny_sweep_file`` / ``sequential_table``: the 20-run sweep (2 x 2 points,
+  5 replications, chunks of 3) that the runner, executor and pipeline tests compare
+  their run tables with.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def swept(tmp_path_factory: pytest.TempPathFactory, name: str, sweep_file: str) -> Path:
@@ -18,3 +28,40 @@ def swept(tmp_path_factory: pytest.TempPathFactory, name: str, sweep_file: str) 
     assert main(["sweep", str(config), "--out", str(out), "--executor", "sequential",
                  "--quiet"]) == 0
     return out
+
+
+TINY = """[experiment]
+name = "tiny"
+scenario = "paris_moscow_call"
+replications = {reps}
+seed = 11
+horizon = 20
+chunk_size = {chunk}
+trajectories = 2
+
+[vary]
+channel_open = [true, false]
+multilateral_pressure = {{ low = 0.2, high = 0.8, num = 2 }}
+"""
+
+
+def tiny_sweep_file(tmp_path: Path, reps: int = 5, chunk: int = 3,
+                    name: str = "tiny.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(TINY.format(reps=reps, chunk=chunk), encoding="utf-8")
+    return path
+
+
+def sequential_table(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The run table of the TINY sweep (20 runs) run by the sequential executor."""
+    from experiments import load_results
+    from experiments.config import load_config
+    from experiments.executors import SequentialExecutor
+    from experiments.pipeline import run_sweep
+
+    tmp = tmp_path_factory.mktemp("sequential")
+    config = load_config(tiny_sweep_file(tmp))
+    with SequentialExecutor() as executor:
+        report = run_sweep(config, tmp / "out", executor, progress=False)
+    assert report.runs_done == config.total_runs == 20
+    return load_results(tmp / "out")

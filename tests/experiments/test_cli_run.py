@@ -141,8 +141,8 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, case):
 
 
 def test_model_constructor_rejects_bad_overrides_with_the_key():
+    from model.checks import ConfigError
     from model.model import EscalationModel
-    from model.validation import ConfigError
 
     with pytest.raises(ConfigError, match="temperature"):
         EscalationModel(temperature=-1)

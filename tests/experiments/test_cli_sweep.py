@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from experiments.chunk_store import read_manifest
 from experiments.cli import main
-from experiments.storage import read_manifest
 
 TINY = """[experiment]
 name = "tiny"

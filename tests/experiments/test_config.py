@@ -1,4 +1,5 @@
-"""Experiment files: what they define (points, designs, seeds) and every way they can be wrong."""
+"""Experiment files: what they define (points, design, seed scheme) and every way they can
+be wrong. The samplers themselves: test_design.py; the seeds: test_seeds.py."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ import numpy as np
 import pytest
 
 from experiments.config import load_config
-from experiments.seeds import run_seed
+from model.checks import ConfigError
 from model.parameters import Parameters
-from model.validation import ConfigError
 
 CONFIGS = Path(__file__).parents[2] / "experiments" / "configs"
 MINIMAL = """[experiment]
@@ -71,44 +71,6 @@ bargaining_horizon = { low = 10, high = 12, num = 5 }
     assert all(isinstance(p["bargaining_horizon"], int) for p in config.points)
     assert config.points[0] == {"channel_open": True, "multilateral_pressure": 0.0,
                                 "bargaining_horizon": 10}
-
-
-@pytest.mark.parametrize("design, samples", [("lhs", 20), ("sobol", 16)])
-def test_sampled_designs_are_seeded_and_stay_in_bounds(tmp_path, design, samples):
-    text = MINIMAL.replace("[experiment]", f'[experiment]\ndesign = "{design}"\n'
-                           f"samples = {samples}") + """[vary]
-multilateral_pressure = { low = 0.2, high = 0.6 }
-bargaining_horizon = { low = 10, high = 20 }
-channel_open = [true, false]
-"""
-    config = load_config(write(tmp_path, text))
-    again = load_config(write(tmp_path, text, "again.toml"))
-    other = load_config(write(tmp_path, text.replace("seed = 5", "seed = 6"), "other.toml"))
-    assert len(config.points) == samples
-    assert config.points == again.points
-    assert config.points != other.points
-    pressure = np.array([p["multilateral_pressure"] for p in config.points])
-    assert pressure.min() >= 0.2 and pressure.max() <= 0.6
-    assert len(np.unique(pressure)) == samples  # space-filling, not repeated
-    assert all(10 <= p["bargaining_horizon"] <= 20 for p in config.points)
-    assert {p["channel_open"] for p in config.points} == {True, False}
-    if design == "lhs":  # one sample in each of the n equal strata
-        strata = np.floor((pressure - 0.2) / 0.4 * samples).astype(int)
-        assert sorted(strata) == list(range(samples))
-
-
-def test_run_seeds_depend_on_root_point_and_replication_only():
-    assert run_seed(1, 2, 3) == run_seed(1, 2, 3)
-    seeds = {run_seed(root, p, r) for root in (1, 2) for p in range(20) for r in range(20)}
-    assert len(seeds) == 800
-    assert all(0 <= s < 2**63 for s in seeds)
-    expected = int(np.random.SeedSequence(1, spawn_key=(2, 3)).generate_state(1, np.uint64)[0])
-    assert run_seed(1, 2, 3) == expected >> 1
-
-
-def test_common_seeds_give_every_point_the_seeds_of_point_zero():
-    assert [run_seed(9, p, 4, common=True) for p in range(5)] == [run_seed(9, 0, 4)] * 5
-    assert run_seed(9, 3, 4, common=True) != run_seed(9, 3, 5, common=True)
 
 
 SALIB = MINIMAL + """design = "DESIGN"

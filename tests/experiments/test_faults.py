@@ -20,7 +20,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout, suppress
 from pathlib import Path
 
 import pandas as pd
@@ -28,16 +28,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from experiments import storage
+from experiments import files, provenance
+from experiments.chunk_store import MANIFEST, QUARANTINE, chunk_files, chunk_path, read_manifest
 from experiments.cli import main
 from experiments.config import load_config
 from experiments.executors import SequentialExecutor
+from experiments.files import LOCK
 from experiments.pipeline import run_sweep
 from experiments.results import ResultsWarning, load_results
-from experiments.storage import LOCK, MANIFEST, QUARANTINE, chunk_files, chunk_path, read_manifest
+from model.checks import ConfigError
 from model.outcomes import OUTCOMES
 from model.scenario import SCENARIO_DIR
-from model.validation import ConfigError
 
 SWEEP = """[experiment]
 name = "faults"
@@ -163,7 +164,8 @@ def test_kill_9_at_random_moments_then_resume_gives_the_uninterrupted_table(
             time.sleep(0.002)
         time.sleep(delay)
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
+        with suppress(ProcessLookupError):  # a sweep that ended first is killed too late
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     kept = len(chunk_files(out)) if out.exists() else 0
     print(f"killed {delay:.2f} s after {anchor}: {kept} chunks on disk")
@@ -327,7 +329,7 @@ def test_changed_code_is_refused_naming_it(small, tmp_path, monkeypatch):
     config, pristine, _ = small
     out = tmp_path / "out"
     shutil.copytree(pristine, out)
-    monkeypatch.setattr(storage, "code_sha256", lambda skip=(): "0" * 64)
+    monkeypatch.setattr(provenance, "code_sha256", lambda skip=(): "0" * 64)
     status, err = cli(sweep_args(config, out))
     assert status == 2 and "the code (agents/, model/) changed" in err
 
@@ -350,7 +352,7 @@ def test_a_full_disk_ends_in_one_line_and_leaves_a_resumable_folder(small, tmp_p
     # ``fail_at`` on, the disk is full.
     config, _, reference = small
     out = tmp_path / "out"
-    real = storage._write_synced
+    real = files.write_synced
     calls = Counter()
 
     def write(path, content):
@@ -359,7 +361,7 @@ def test_a_full_disk_ends_in_one_line_and_leaves_a_resumable_folder(small, tmp_p
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real(path, content)
 
-    monkeypatch.setattr(storage, "_write_synced", write)
+    monkeypatch.setattr(files, "write_synced", write)
     status, err = cli(sweep_args(config, out))
     monkeypatch.undo()
     kept = 2 * min(max(fail_at - 2, 0) // 2, SMALL_RUNS // 2)
@@ -382,7 +384,7 @@ def test_a_real_full_tmpfs(small, tmp_path, monkeypatch):
     except OSError:  # no mount command
         mounted = False
     if not mounted:
-        real, writes = storage._write_synced, Counter()
+        real, writes = files.write_synced, Counter()
 
         def write(path, content):
             writes["n"] += 1
@@ -390,7 +392,7 @@ def test_a_real_full_tmpfs(small, tmp_path, monkeypatch):
                 raise OSError(errno.ENOSPC, "No space left on device", str(path))
             real(path, content)
 
-        monkeypatch.setattr(storage, "_write_synced", write)
+        monkeypatch.setattr(files, "write_synced", write)
         status, err = cli(sweep_args(config, tmp_path / "out"))
         monkeypatch.undo()
         assert status == 2 and err.startswith("escalation: error: disk full: "), err

@@ -16,7 +16,7 @@ from scipy.stats import mannwhitneyu
 
 from experiments import schema
 from experiments.cli.report import CONFIGS
-from experiments.questions import load_questions
+from experiments.config import load_questions
 from experiments.runner import run_one
 
 SEEDS = range(20)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from experiments.questions import Lever, load_questions, parse_question
-from model.validation import ConfigError
+from experiments.config import load_questions
+from experiments.questions import Lever, parse_question
+from model.checks import ConfigError
 
 CONFIGS = Path(__file__).resolve().parents[2] / "experiments" / "configs"
 SOURCE = "hybrid.toml"

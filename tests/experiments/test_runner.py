@@ -1,56 +1,51 @@
-"""Running sweeps: executors agree, seeds ignore execution order, a killed sweep resumes."""
+"""experiments/runner.py: one seeded run, the chunks of an experiment, a chunk's run table.
+
+Executors: test_executors.py; the driver (resume, chunking, workers): test_pipeline.py.
+"""
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
+from collections import Counter
 
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from experiments import load_results
 from experiments.config import load_config
-from experiments.executors import DaskExecutor, ProcessExecutor, SequentialExecutor
-from experiments.pipeline import run_sweep
-from experiments.runner import iter_chunks, run_chunk
+from experiments.runner import iter_chunks, run_chunk, run_one
 from experiments.seeds import run_seed
-from experiments.storage import chunk_files, read_manifest
-
-TINY = """[experiment]
-name = "tiny"
-scenario = "paris_moscow_call"
-replications = {reps}
-seed = 11
-horizon = 20
-chunk_size = {chunk}
-trajectories = 2
-
-[vary]
-channel_open = [true, false]
-multilateral_pressure = {{ low = 0.2, high = 0.8, num = 2 }}
-"""
-
-
-def sweep_file(tmp_path: Path, reps: int = 5, chunk: int = 3, name: str = "tiny.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(TINY.format(reps=reps, chunk=chunk), encoding="utf-8")
-    return path
+from model.model import EscalationModel
+from tests.experiments.sweeps import sequential_table as run_sequentially
+from tests.experiments.sweeps import tiny_sweep_file
 
 
 @pytest.fixture(scope="module")
 def sequential_table(tmp_path_factory) -> pd.DataFrame:
-    tmp = tmp_path_factory.mktemp("sequential")
-    config = load_config(sweep_file(tmp))
-    with SequentialExecutor() as executor:
-        report = run_sweep(config, tmp / "out", executor, progress=False)
-    assert report.runs_done == config.total_runs == 20
-    return load_results(tmp / "out")
+    return run_sequentially(tmp_path_factory)
+
+
+def test_run_one_is_the_seeded_model_run_to_its_outcome():
+    model = run_one("paris_moscow_call", 3, {"horizon_weeks": 6})
+    twin = EscalationModel("paris_moscow_call", rng=3, record_actions=False, horizon_weeks=6)
+    twin.run_model()
+    assert model.summary() == twin.summary()
+    assert model.p.horizon_weeks == 6 and not model.running
+    assert not model.record_actions and not model.record_weeks
+    assert run_one("paris_moscow_call", 4, {"horizon_weeks": 6}).summary() != model.summary()
+
+
+def test_iter_chunks_covers_every_run_once_with_the_points_it_needs(tmp_path):
+    config = load_config(tiny_sweep_file(tmp_path))  # 20 runs, chunks of 3
+    tasks = list(iter_chunks(config))
+    assert [(t.chunk_id, t.start, t.stop) for t in tasks] == [
+        (c, 3 * c, min(3 * c + 3, 20)) for c in range(7)]
+    for task in tasks:
+        assert set(task.points) == {run_id // 5 for run_id in range(task.start, task.stop)}
+        assert all(task.points[p] == config.points[p] for p in task.points)
+        assert (task.root_seed, task.replications, task.varied) == (11, 5, config.varied)
+    skipped = list(iter_chunks(config, skip={0, 4, 6}))
+    assert [t.chunk_id for t in skipped] == [1, 2, 3, 5]
 
 
 def test_run_table_has_one_row_per_run_with_its_seed(sequential_table):
@@ -63,82 +58,27 @@ def test_run_table_has_one_row_per_run_with_its_seed(sequential_table):
     assert table.groupby("point_id")["channel_open"].nunique().eq(1).all()
 
 
-@pytest.mark.parametrize("executor", ["processes", "dask"])
-def test_executors_give_identical_run_tables(tmp_path, sequential_table, executor):
-    config = load_config(sweep_file(tmp_path))
-    with (ProcessExecutor(2) if executor == "processes" else DaskExecutor(2)) as ex:
-        assert ex.workers == 2
-        run_sweep(config, tmp_path / "out", ex, progress=False)
-    pd.testing.assert_frame_equal(load_results(tmp_path / "out"), sequential_table)
-
-
-def test_seeds_and_rows_do_not_depend_on_order_chunking_or_workers(tmp_path, sequential_table):
+def test_rows_do_not_depend_on_the_order_chunks_run_in(tmp_path, sequential_table):
     # Chunks run one by one in a shuffled order give the same rows.
-    config = load_config(sweep_file(tmp_path))
+    config = load_config(tiny_sweep_file(tmp_path))
     tasks = list(iter_chunks(config))
     random.Random(3).shuffle(tasks)
-    shuffled = pa.concat_tables([run_chunk(t).table for t in tasks]).to_pandas()
+    results = [run_chunk(t) for t in tasks]
+    for task, result in zip(tasks, results, strict=True):   # each result names its chunk
+        assert result.chunk_id == task.chunk_id and result.table.num_rows == task.size
+        assert result.outcomes == Counter(result.table.column("outcome").to_pylist())
+    shuffled = pa.concat_tables([r.table for r in results]).to_pandas()
     shuffled = shuffled.sort_values("run_id").reset_index(drop=True)
     columns = ["run_id", "point_id", "replication", "seed", "outcome", "decided_step",
                "final_tension", "actions_military"]
     pd.testing.assert_frame_equal(shuffled[columns].astype({"outcome": str}),
                                   sequential_table[columns].astype({"outcome": str}))
-    # Other chunk sizes and a single worker: same table.
-    other = load_config(sweep_file(tmp_path, chunk=7, name="other.toml"))
-    with ProcessExecutor(1) as executor:
-        run_sweep(other, tmp_path / "one_worker", executor, progress=False)
-    pd.testing.assert_frame_equal(load_results(tmp_path / "one_worker"), sequential_table)
 
 
 def test_more_replications_keep_the_seeds_of_existing_ones(tmp_path, sequential_table):
-    config = load_config(sweep_file(tmp_path)).with_replications(7)
+    config = load_config(tiny_sweep_file(tmp_path)).with_replications(7)
     tasks = list(iter_chunks(config))
     table = pa.concat_tables([run_chunk(t).table for t in tasks]).to_pandas()
     first = table[table["replication"] < 5].sort_values(["point_id", "replication"])
     assert list(first["seed"]) == list(sequential_table["seed"])
     assert list(first["outcome"]) == list(sequential_table["outcome"].astype(str))
-
-
-def escalation_sweep(config: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "experiments.cli", "sweep", str(config), "--out", str(out),
-            "--quiet", *extra]
-
-
-def test_a_killed_sweep_resumes_to_the_uninterrupted_table(tmp_path):
-    config_path = sweep_file(tmp_path, reps=100, chunk=10)  # 400 runs in 40 chunks
-    config = load_config(config_path)
-    out = tmp_path / "killed"
-    process = subprocess.Popen(escalation_sweep(config_path, out, "--workers", "2"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not chunk_files(out) and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-    finally:  # SIGKILL the sweep and its workers (its own process group)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    kept = {path: path.stat().st_mtime_ns for path in chunk_files(out)}
-    done_at_kill = len(kept)
-    assert 1 <= done_at_kill < 40, "the sweep must be interrupted part-way"
-    assert read_manifest(out)["status"] == "running"
-    # A stray temporary, as a kill during a write leaves, is ignored by readers.
-    (out / ".chunk-000039.parquet.999.tmp").write_bytes(b"half a file")
-    partial = load_results(out)
-    assert len(partial) == 10 * done_at_kill and partial["run_id"].is_unique
-
-    resumed = subprocess.run(escalation_sweep(config_path, out), capture_output=True, text=True,
-                             timeout=300)
-    assert resumed.returncode == 0, resumed.stderr
-    assert not list(out.glob(".*.tmp"))
-    assert {path: path.stat().st_mtime_ns for path in kept} == kept  # only missing chunks ran
-    manifest = read_manifest(out)
-    assert manifest["status"] == "complete" and manifest["runs_done"] == 400
-    assert [s["chunks_at_start"] for s in manifest["sessions"]][1] >= done_at_kill
-
-    reference = tmp_path / "uninterrupted"
-    with SequentialExecutor() as executor:
-        run_sweep(config, reference, executor, progress=False)
-    table = load_results(out)
-    assert len(table) == 400 and table["run_id"].is_unique
-    pd.testing.assert_frame_equal(table, load_results(reference))

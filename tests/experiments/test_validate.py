@@ -21,9 +21,9 @@ import pytest
 
 from experiments.analysis.validation import compare, validation_figure, verdict
 from experiments.cli import validate
-from experiments.targets import ENDING_RULES, load_targets
-from model.outcomes import RULES
-from model.validation import ConfigError
+from experiments.targets import load_targets
+from model.checks import ConfigError
+from model.outcomes import ENDING_RULES, RULES
 from tests.helpers import calibrated_scenario, uncalibrated_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,6 @@ import mesa
 import pytest
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from agents.actions import EFFECTS as EFFECT_NAMES
-from agents.actions import PROCEDURES as PROCEDURE_NAMES
 from agents.protocols import (
     AgentParameters,
     AllianceProfile,
@@ -16,18 +14,12 @@ from agents.protocols import (
     World,
 )
 from model import ConfigError, EscalationModel, load_scenario
-from model.effects import EFFECTS, PROCEDURES
 from model.scenario import SCENARIO_DIR
 
 
 def _actions(model: EscalationModel) -> list[list]:
     model.run_model()
     return model.datacollector.get_table_dataframe("actions").values.tolist()
-
-
-def test_every_catalogue_effect_and_procedure_has_one_handler():
-    assert set(EFFECTS) == set(EFFECT_NAMES)
-    assert set(PROCEDURES) == set(PROCEDURE_NAMES)
 
 
 def test_scenario_by_name_path_or_loaded_object_gives_the_same_run():

@@ -18,7 +18,7 @@ literal fails the test unless it is
     half-life; ``width + 2``, the two extra matrix columns (penalty and
     habituation); ``1e100``, when the habituation scale is renormalised;
     ``2048``, the size of the menu-template cache;
-  - ``model/scenario.py``: ``maxsize=32``, the scenario cache; ``< 2``, a war
+  - ``model/scenario.py``: ``CACHE_SIZE = 32``, the scenario cache; ``< 2``, a war
     needs at least two actors; ``< 200``, the longest scenario name;
   - ``model/posterior.py``: ``MAX_PARTICLES``, the most rows a posterior file may
     have (input safety); ``MEDOID_BLOCK_CELLS``, the memory bound of one block of the
@@ -40,8 +40,8 @@ DATA_TABLES = {
     ("model/ladder.py", "THRESHOLDS"): "Kahn's (1965) thresholds, by the rung below them",
     ("model/ladder.py", "TOP_RUNG"): "Kahn's ladder has 44 rungs",
     ("model/scenario.py", "ACTOR_FIELDS"): "schema of the scenario files' actor fields",
-    ("model/outcomes.py", "REFERENCE_SETTINGS"): "documented parameter settings per outcome",
-    ("model/outcomes.py", "MECHANISM_SETTINGS"): "documented settings where each mechanism "
+    ("model/settings.py", "REFERENCE_SETTINGS"): "documented parameter settings per outcome",
+    ("model/settings.py", "MECHANISM_SETTINGS"): "documented settings where each mechanism "
                                                  "fires, and the overrides that switch it off",
 }
 INPUT_CHECKS = {
@@ -49,7 +49,7 @@ INPUT_CHECKS = {
     "_weights": "range of motive and effect weights in the catalogue",
 }
 WHOLE_FILES = {
-    "model/validation.py": "input checking and message formatting only (no model dynamics)",
+    "model/checks.py": "input checking and message formatting only (no model dynamics)",
 }
 STRUCTURAL: dict[str, list[tuple[float, str, str]]] = {
     "agents/alliance.py": [(0.5, "** 0.5", "square root: standard deviation of pledges")],
@@ -64,7 +64,7 @@ STRUCTURAL: dict[str, list[tuple[float, str, str]]] = {
         (4_000_000, "MEDOID_BLOCK_CELLS", "memory bound of a block of the medoid's differences"),
     ],
     "model/scenario.py": [
-        (32, "maxsize=32", "size of the scenario cache"),
+        (32, "CACHE_SIZE = 32", "size of the scenario cache"),
         (2, "len(actors) < 2", "a war needs at least two actors"),
         (200, "len(name) < 200", "longest scenario name accepted"),
     ],

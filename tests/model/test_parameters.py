@@ -11,8 +11,8 @@ import pytest
 from agents.actions import CONDITION_BIT
 from experiments.cli.info import parameter_table_markdown
 from model import EscalationModel
+from model.front import Front
 from model.parameters import GROUPS, Parameters
-from model.world import Front
 
 TYPES = {"int": int, "float": float, "bool": bool}
 

@@ -22,10 +22,10 @@ import pytest
 from experiments.config import load_config
 from experiments.runner import iter_chunks, run_chunk
 from model import EscalationModel
+from model.checks import ConfigError
 from model.parameters import Parameters
-from model.posterior import load_posterior, uncalibrated
+from model.posterior import load_posterior, uncalibrated, weighted_quantiles
 from model.scenario import SCENARIO_DIR, load_scenario
-from model.validation import ConfigError
 from tests.helpers import SMALL_POSTERIOR, calibrated_scenario, uncalibrated_scenario
 
 PARTICLES = SMALL_POSTERIOR
@@ -197,3 +197,9 @@ def test_a_shipped_posterior_is_named_without_a_path(tmp_path, monkeypatch):
                        encoding="utf-8")
     with pytest.raises(ConfigError, match=r"scenario\.posterior: .*posterior file not found"):
         load_scenario(missing)
+
+
+def test_weighted_quantiles_follow_the_weights():
+    x = np.array([1.0, 2.0, 3.0])
+    assert weighted_quantiles(x, np.array([0.0, 0.0, 1.0]), (0.05, 0.95)) == [3.0, 3.0]
+    assert weighted_quantiles(x, np.array([1.0, 1.0, 1.0]), (0.05, 0.5, 0.95)) == [1, 2, 3]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from experiments.chunk_store import chunk_files, read_manifest
 from experiments.cli import main
 from experiments.cli.report import CONFIGS, SMOKE_HORIZON, SMOKE_REPLICATIONS
-from experiments.questions import load_questions
+from experiments.config import load_questions
 from experiments.results import wilson_interval
-from experiments.storage import chunk_files, read_manifest
 
 QUESTIONS = [question for question, _ in load_questions(CONFIGS)]
 CONFIG_OF = {question.number: config for question, config in load_questions(CONFIGS)}

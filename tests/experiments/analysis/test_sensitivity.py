@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from experiments.chunk_store import read_manifest
 from experiments.cli import main
 from experiments.config import load_config
 from experiments.results import load_results
-from experiments.storage import read_manifest
 from model.outcomes import OUTCOMES
 
 CONFIGS = Path(__file__).parents[3] / "experiments" / "configs"

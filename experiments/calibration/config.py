@@ -1,0 +1,266 @@
+"""Calibration files (TOML): which structural parameters to fit, to what, and how hard.
+
+::
+
+    [calibration]
+    name = "generic_crisis"             # output folder outputs/calibrate_<name>/
+    description = "..."
+    scenario = "generic_crisis"         # fitted from its uncalibrated values
+    targets = ["../../model/targets/interstate_war_endings.toml", ...]  # relative to here
+    seed = 2026                         # root of every seed (model runs, ABC proposals)
+    runs_per_particle = 100             # seeded runs that give one particle its shares, or
+                                        # one count per generation ([10, 20, 40]: the last
+                                        # for later generations; few while the threshold
+                                        # is wide)
+    stop_early = true                   # optional: stop a particle's runs once they cannot
+                                        # reach the threshold (the same posterior for fewer
+                                        # runs); false runs every particle's whole batch
+    population = 60                     # accepted particles per generation
+    generations = 5                     # at most this many generations
+    min_acceptance = 0.02               # optional: stop when the acceptance rate falls below
+    min_epsilon = 0.0                   # optional: stop when the threshold reaches this
+    epsilon_quantile = 0.5              # optional: each generation's threshold is this
+    epsilon_multiplier = 1.0            # weighted quantile of the last one's distances,
+                                        # times this (below 1: the threshold falls even
+                                        # when many particles share one distance)
+    kernel_scale = 2.0                  # optional: proposals perturb a particle by a normal
+                                        # of this times the last population's weighted
+                                        # covariance (2: Beaumont et al. 2009)
+    predictive_draws = 40               # posterior predictive: parameter sets drawn ...
+    predictive_runs = 50                # ... and seeded runs for each
+
+    [screening]                         # optional: keep the parameters that matter
+    results = "../../outputs/calibration_screening"  # a finished Morris experiment
+    keep = 6                            #   (escalation sensitivity), its top 6
+
+    [fixed]                             # optional: overrides for every run
+    [priors]                            # uniform prior ranges of structural parameters
+    attrition_rate = { low = 0.002, high = 0.05 }
+
+With ``[screening]`` the parameters fitted are the ``keep`` screened parameters with
+the largest Morris mu* of the calibration distance itself (the screening runs' shares
+scored against these targets), so the screen asks "which parameters move the fit?",
+not "which move some outcome?". Each of them needs a prior. Errors name the file and
+the key (``ConfigError``) and come before anything runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from experiments.config import range_bounds
+from experiments.seeds import MAX_SEED
+from experiments.targets import TargetFile, load_targets
+from model.checks import (
+    ConfigError,
+    flag,
+    names,
+    number,
+    only,
+    read_toml,
+    safe_name,
+    show,
+    table,
+    text,
+    whole,
+)
+from model.parameters import Parameters
+from model.scenario import load_scenario, scenario_reference
+
+CALIBRATION_KEYS = {"name", "description", "scenario", "targets", "seed", "runs_per_particle",
+                    "population", "generations", "min_acceptance", "min_epsilon",
+                    "predictive_draws", "predictive_runs", "epsilon_quantile",
+                    "epsilon_multiplier", "kernel_scale", "stop_early"}
+SCREENING_KEYS = {"results", "keep"}
+MAX_RUNS_PER_PARTICLE = 100_000
+MAX_POPULATION = 100_000
+MAX_GENERATIONS = 100
+DEFAULTS = {"min_acceptance": 0.0, "min_epsilon": 0.0, "predictive_draws": 40,
+            "predictive_runs": 50, "epsilon_quantile": 0.5, "epsilon_multiplier": 1.0,
+            "kernel_scale": 2.0, "stop_early": True}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A validated calibration file (plain data)."""
+
+    source: str
+    sha256: str                    # identity of what it fits: its folder refuses another
+    name: str
+    description: str
+    scenario: str                  # shipped name, or an absolute path
+    targets: tuple[TargetFile, ...]
+    seed: int
+    runs_per_particle: tuple[int, ...]   # per generation; the last for later ones
+    population: int
+    generations: int
+    min_acceptance: float
+    min_epsilon: float
+    epsilon_quantile: float
+    epsilon_multiplier: float
+    kernel_scale: float
+    stop_early: bool
+    predictive_draws: int
+    predictive_runs: int
+    fixed: dict[str, Any]
+    priors: dict[str, tuple[float, float]]   # the parameters fitted, in order
+    screening: dict[str, float] | None       # screened parameter -> mu* of the distance
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    """Read and validate a calibration file (and its screening folder, if it names one)."""
+    source = str(path)
+    folder = Path(path).parent
+    raw, _ = read_toml(path, "calibration file")
+    only(raw, {"calibration", "screening", "fixed", "priors"}, source)
+    head = table(raw, "calibration", source)
+    only(head, CALIBRATION_KEYS, source, "calibration.")
+    name = safe_name(head.get("name"), source, "calibration.name")
+    description = text(head, "description", source, "calibration.") \
+        if "description" in head else ""
+    scenario = scenario_reference(text(head, "scenario", source, "calibration."), source,
+                                  "calibration.scenario", folder)
+    base = load_scenario(scenario).base_parameters
+    target_files = _target_files(head, source, folder)
+    targets = tuple(load_targets(file) for file in target_files)
+    seen: set[str] = set()
+    for i, target in enumerate(targets):
+        if target.name in seen:
+            raise ConfigError(source, f"calibration.targets[{i}]", f"target {target.name!r} "
+                              "is given twice")
+        seen.add(target.name)
+    counts = {key: whole(head.get(key), source, f"calibration.{key}", low, high)
+              for key, low, high in (("seed", 0, MAX_SEED),
+                                     ("population", 2, MAX_POPULATION),
+                                     ("generations", 1, MAX_GENERATIONS))}
+    counts["runs_per_particle"] = _runs_schedule(head.get("runs_per_particle"), source)
+    predictive = {key: whole(head.get(key, DEFAULTS[key]), source, f"calibration.{key}", 1,
+                             MAX_RUNS_PER_PARTICLE)
+                  for key in ("predictive_draws", "predictive_runs")}
+    min_acceptance = number(head.get("min_acceptance", DEFAULTS["min_acceptance"]), source,
+                            "calibration.min_acceptance", 0.0, 1.0)
+    min_epsilon = number(head.get("min_epsilon", DEFAULTS["min_epsilon"]), source,
+                         "calibration.min_epsilon", 0.0, 1e6)
+    quantile = number(head.get("epsilon_quantile", DEFAULTS["epsilon_quantile"]), source,
+                      "calibration.epsilon_quantile", 0.01, 1.0)
+    multiplier = number(head.get("epsilon_multiplier", DEFAULTS["epsilon_multiplier"]), source,
+                        "calibration.epsilon_multiplier", 0.01, 1.0)
+    kernel_scale = number(head.get("kernel_scale", DEFAULTS["kernel_scale"]), source,
+                          "calibration.kernel_scale", 0.01, 100.0)
+    stop_early = flag(head.get("stop_early", DEFAULTS["stop_early"]), source,
+                      "calibration.stop_early")
+    fixed_raw = table(raw, "fixed", source, required=False)
+    checked = base.with_overrides(fixed_raw, source, prefix="fixed.")
+    fixed = {key: getattr(checked, key) for key in fixed_raw}
+    horizons = {t.horizon_weeks for t in targets if t.horizon_weeks is not None}
+    if "horizon_weeks" not in fixed and horizons:
+        if len(horizons) > 1:
+            raise ConfigError(source, "fixed.horizon_weeks", "the target files give different "
+                              "horizons; set horizon_weeks here")
+        fixed["horizon_weeks"] = horizons.pop()
+    priors = _priors(table(raw, "priors", source), fixed, base, source)
+    screening = None
+    if "screening" in raw:
+        screening, priors = _screened(table(raw, "screening", source), priors, targets,
+                                      source, folder)
+    return Calibration(source=source, sha256=_identity(raw, targets, priors), name=name,
+                       description=description, scenario=scenario, targets=targets,
+                       min_acceptance=min_acceptance, min_epsilon=min_epsilon,
+                       epsilon_quantile=quantile, epsilon_multiplier=multiplier,
+                       kernel_scale=kernel_scale, stop_early=stop_early, fixed=fixed,
+                       priors=priors, screening=screening, **counts, **predictive)
+
+
+def _runs_schedule(value: Any, source: str) -> tuple[int, ...]:
+    """``runs_per_particle``: one count, or a non-decreasing list of counts per generation."""
+    key = "calibration.runs_per_particle"
+    if not isinstance(value, list):
+        return (whole(value, source, key, 1, MAX_RUNS_PER_PARTICLE),)
+    if not value or len(value) > MAX_GENERATIONS:
+        raise ConfigError(source, key, f"a list of 1 to {MAX_GENERATIONS} counts, one per "
+                          "generation")
+    schedule = tuple(whole(v, source, f"{key}[{i}]", 1, MAX_RUNS_PER_PARTICLE)
+                     for i, v in enumerate(value))
+    if list(schedule) != sorted(schedule):
+        raise ConfigError(source, key, "must not decrease from one generation to the next "
+                          f"(a particle's runs are the first of its later ones), got "
+                          f"{list(schedule)}")
+    return schedule
+
+
+def _target_files(head: dict[str, Any], source: str, folder: Path) -> list[Path]:
+    if "targets" not in head:
+        raise ConfigError(source, "calibration.targets", "missing: give the target files")
+    files = names(head["targets"], source, "calibration.targets")
+    if not files:
+        raise ConfigError(source, "calibration.targets", "must name at least one target file")
+    out = []
+    for i, file in enumerate(files):
+        path = Path(file)
+        local = path if path.is_absolute() else folder / path
+        path = local if local.exists() else path
+        if not path.is_file():
+            raise ConfigError(source, f"calibration.targets[{i}]",
+                              f"target file not found: {show(file)}")
+        out.append(path.resolve())
+    return out
+
+
+def _priors(raw: dict[str, Any], fixed: dict[str, Any], base: Parameters,
+            source: str) -> dict[str, tuple[float, float]]:
+    if not raw:
+        raise ConfigError(source, "priors", "give at least one parameter's prior range")
+    structural = set(Parameters.names("structural"))
+    priors = {}
+    for key, spec in raw.items():
+        where = f"priors.{key}"
+        if key not in Parameters.names():
+            raise ConfigError(source, where, "unknown parameter (escalation params)")
+        if key not in structural:
+            raise ConfigError(source, where, f"a {Parameters.spec(key)['group']} parameter: "
+                              "only structural parameters are calibrated")
+        if key in fixed:
+            raise ConfigError(source, where, "also set in [fixed]; give it once")
+        if not isinstance(spec, dict):
+            raise ConfigError(source, where, "must be a range { low = ..., high = ... }")
+        if "num" in spec:
+            raise ConfigError(source, f"{where}.num", "a prior is a range: give low and high")
+        low, high = range_bounds(key, spec, base, source, where)
+        priors[key] = (float(low), float(high))
+    return priors
+
+
+def _screened(raw: dict[str, Any], priors: dict[str, tuple[float, float]],
+              targets: tuple[TargetFile, ...], source: str, folder: Path
+              ) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    """Morris mu* of the calibration distance over a finished screening, and the top
+    ``keep`` parameters' priors."""
+    only(raw, SCREENING_KEYS, source, "screening.")
+    results = text(raw, "results", source, "screening.")
+    path = Path(results)
+    path = path if path.is_absolute() or not (folder / path).exists() else folder / path
+    keep = whole(raw.get("keep"), source, "screening.keep", 1, len(priors))
+    from experiments.calibration.screening import distance_mu_star
+
+    mu_star = distance_mu_star(path, targets, source)
+    ranked = sorted(mu_star, key=lambda name: -mu_star[name])[:keep]
+    for name in ranked:
+        if name not in priors:
+            raise ConfigError(source, "priors", f"screened parameter {name!r} is among the "
+                              f"top {keep} but has no prior")
+    return mu_star, {name: priors[name] for name in ranked}
+
+
+def _identity(raw: dict[str, Any], targets: tuple[TargetFile, ...],
+              priors: dict[str, tuple[float, float]]) -> str:
+    """What the calibration fits: the file's tables, the parameters kept after screening
+    and the targets' contents (not their paths: a moved checkout still resumes)."""
+    body = {"file": raw, "priors": priors}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode())
+    for target in targets:
+        digest.update(Path(target.source).read_bytes())
+    return digest.hexdigest()

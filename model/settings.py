@@ -1,0 +1,87 @@
+"""Documented parameter settings: where each outcome is the most common, and where each
+mechanism of the brief fires (with the overrides that switch it off).
+
+They are data about the model, not part of it: tests/model/test_settings.py checks
+each claim, `escalation trace` runs them, docs/ODD.md and docs/MECHANISMS.md cite them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Documented parameter settings (seed scenario) under which each outcome is the
+# most common over 50 seeds; tests/model/test_outcomes.py checks that this stays true.
+REFERENCE_SETTINGS: dict[str, dict[str, float | bool]] = {
+    # no third party presses for peace: a war of attrition that does not stop
+    "ongoing": {"multilateral_pressure": 0.0},
+    # strong pressure on belligerents that concede (the calibrated concession_scale is
+    # small: under pressure alone truces hold while talks stall, the frozen setting)
+    "negotiated": {"multilateral_pressure": 0.9, "concession_scale": 0.25},
+    # truces are agreed and hold, but negotiation makes no progress (a Korean armistice)
+    "frozen": {"multilateral_pressure": 0.9, "settlement_rate": 0.0},
+    "escalated": {"hybrid_intensity": 2.0, "diplomacy_enabled": False, "attribution_rate": 0.9,
+                  "threshold_hurdle": 0.5, "reactivity": 0.2},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MechanismSetting:
+    """A documented region where a mechanism of the brief fires in many runs ("on"), and
+    the same setting with the mechanism switched off ("off" overrides on top of it).
+    tests/model/test_mechanisms_live.py shows each changes the outcome distribution;
+    docs/MECHANISMS.md traces one seeded run of each, week by week."""
+
+    on: dict[str, float | bool]
+    off: dict[str, float | bool]
+    meaning: str
+    actions: tuple[str, ...]   # the catalogue actions that make up the chain (its trace)
+    series: tuple[str, ...]    # weekly reporters the trace follows alongside
+    arena: str = ""            # the trace keeps only this arena's acts (agents.actions.ARENAS)
+
+
+MECHANISM_SETTINGS: dict[str, MechanismSetting] = {
+    "hybrid_spiral": MechanismSetting(
+        on={"hybrid_intensity": 2.0, "attribution_rate": 0.9, "reactivity": 0.3,
+            "threshold_hurdle": 0.3, "clash_tension": 0.5},
+        off={"attribution_rate": 0.0},
+        meaning="covert acts against alliance members are attributed (sometimes to the "
+                "wrong state), hostility and tension climb, the confrontation crosses Kahn "
+                "thresholds and ends in a direct clash; with no attribution there is no one "
+                "to retaliate against",
+        actions=("propaganda", "cyber_attack", "sabotage", "public_accusation",
+                 "cut_relations", "nuclear_ultimatum", "direct_strike"),
+        series=("tension", "max_rung_confrontation"), arena="confrontation"),
+    "truce_collapse": MechanismSetting(
+        on={"multilateral_pressure": 0.9, "truce_violation_cost": 0.2, "settlement_rate": 0.1},
+        off={"truce_violation_cost": 10.0},
+        meaning="pressure brings truces and talks are slow, but a belligerent that still "
+                "expects to gain from fighting breaks a truce when breaking costs little (a "
+                "commitment problem); with a prohibitive cost truces hold",
+        actions=("propose_truce", "accept_truce", "reject_truce", "negotiate", "offensive",
+                 "siege", "strike_infrastructure", "deep_drone_strike"),
+        series=("truce", "settlement_progress", "weariness_attacker")),
+    "military_collapse": MechanismSetting(
+        on={"aid_reliability": 0.0, "regeneration_rate": 0.0, "attrition_rate": 0.05},
+        off={"collapse_capability": 0.0, "collapse_morale": 0.0},
+        meaning="without aid or reconstitution, attrition wears an army below its collapse "
+                "threshold and the war ends on imposed terms; without collapse thresholds "
+                "it grinds on",
+        actions=("offensive", "siege", "mobilise", "consolidate_defence", "propose_truce"),
+        series=("capability_attacker", "capability_defender", "morale_attacker",
+                "morale_defender")),
+    "nuclear_threats": MechanismSetting(
+        on={"aid_reliability": 1.0, "regeneration_rate": 0.0, "attrition_rate": 0.05,
+            "lethality_spread": 0.0, "collapse_capability": 0.1,
+            "nuclear_threat_loss": 0.25, "nuclear_coercion": 0.5},
+        off={"nuclear_threat_loss": 1.0},
+        meaning="the nuclear power's army wears down, without breaking, against a defender "
+                "that lives on reliable aid; once its perceived loss is heavy it issues "
+                "nuclear ultimatums demanding a ceasefire on the current line, which "
+                "intimidate the defender and its supporters (aid held back, peace drive "
+                "raised): the defender accepts the truce and the war freezes on that line "
+                "instead of grinding on; with no ultimatums the nuclear power seldom accepts "
+                "a truce",
+        actions=("nuclear_ultimatum", "propose_truce", "accept_truce", "reject_truce",
+                 "negotiate"),
+        series=("capability_attacker", "aid_flow", "truce", "settlement_progress")),
+}

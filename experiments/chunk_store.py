@@ -6,15 +6,19 @@ its bytes and its provenance) and only after that is the temporary renamed over
 the chunk's final name (``os.replace`` is atomic). So every file under a final
 name is listed in the manifest, a killed sweep leaves whole chunks or stray
 temporaries, and a chunk is trusted only if its bytes hash to what the manifest
-recorded and its run ids are the planned ones: anything else is reported and moved
-to ``quarantine/`` (its runs run again on resume) or skipped by readers.
+recorded, its entry lists its planned runs and a recorded provenance, and its rows'
+ids and seeds are the ``RunPlan``'s: anything else is reported and moved to
+``quarantine/`` (its runs run again on resume), and readers refuse the folder
+(``experiments.coverage``).
 
 One process writes to a folder at a time (``experiments.files.exclusive``: a lock on
 ``DIR/.lock``); only the lock holder removes temporaries or quarantines chunks.
 The manifest ties the folder to one experiment (its identity hash) and records the
 provenance of what the runs depend on (experiment, scenario and catalogue files, the
 code of ``agents/`` and ``model/``); a resume after any of them changed is refused
-unless ``allow_mixed``, and then the manifest lists which chunks came from which.
+unless ``allow_mixed``, and then the manifest lists which chunks came from which. A
+sweep never takes over a folder that is not its own (``check_folder``): another
+command's (a calibration's), or a non-empty one without a manifest.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import os
 import re
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +47,8 @@ from experiments.provenance import (
     provenance,
     provenance_changes,
 )
+from experiments.schema import DRAW_ID
+from experiments.seeds import SEED_SCHEMES, run_seed
 from model.checks import ConfigError
 from model.outcomes import OUTCOMES, RULES
 
@@ -53,6 +60,7 @@ PROVENANCE_META = b"escalation.provenance"
 CHUNK_RE = re.compile(r"^chunk-(\d{6,})\.parquet$")
 TEMP_RE = re.compile(r"^\.(chunk-\d{6,}\.parquet|manifest\.json|summary.*\.csv)\.\d+\.tmp$")
 CHECKSUM_RE = re.compile(rf'"{CHECKSUM_KEY}": "([0-9a-f]{{64}})"\s*}}\s*$')
+SWEEP_HEAD = f'{{\n  "format": {FORMAT},\n'   # how every manifest of this version begins
 
 
 def chunk_path(out: Path, chunk_id: int) -> Path:
@@ -96,14 +104,29 @@ def _load_manifest(out: Path) -> dict[str, Any] | None:
     return manifest
 
 
-def _claimed_identity(out: Path) -> str | None:
-    """The sweep a damaged or foreign manifest says it belongs to, if it says one."""
+def _check_damaged_manifest(out: Path, config: Experiment) -> None:
+    """Refuse a damaged or foreign manifest.json unless it is recognisably this sweep's:
+    it names this sweep's hash, or it is a truncated manifest of this version. (The
+    writer moves a damaged manifest of this sweep aside, with every chunk, and starts
+    again; another command's folder, a calibration's say, is never taken over.)"""
     try:
-        claimed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, UnicodeError, ValueError):
-        return None
-    sha = claimed.get("sweep_sha256") if isinstance(claimed, dict) else None
-    return sha if isinstance(sha, str) else None
+        text = (out / MANIFEST).read_bytes().decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    try:
+        claimed = json.loads(text)
+    except ValueError:
+        claimed = None
+    named = claimed.get("sweep_sha256") if isinstance(claimed, dict) else None
+    if isinstance(named, str) and named != config.sha256:
+        raise ConfigError("--out", str(out), "holds results of a different sweep (its "
+                          "manifest names another); use another --out or delete the folder")
+    if config.sha256 in text or SWEEP_HEAD.startswith(text) or text.startswith(SWEEP_HEAD):
+        return
+    kind = ("a calibration's results" if "calibration_sha256" in text
+            else f"a {MANIFEST} that is not a sweep's of this version")
+    raise ConfigError("--out", str(out), f"holds {kind}; use another --out or delete the "
+                      "folder")
 
 
 def read_manifest(out: Path) -> dict[str, Any] | None:
@@ -135,8 +158,11 @@ def chunk_line(chunk_id: int, entry: dict[str, Any]) -> str:
 
 def check_folder(out: Path, config: Experiment, allow_mixed: bool = False) -> None:
     """Refuse (before anything is written) a folder no resume of ``config`` may write to:
-    a file, another experiment's results, or (unless ``allow_mixed``) results whose
-    experiment, scenario, catalogue or code differ from today's."""
+    a file, another command's folder (a calibration's), a non-empty folder without a
+    manifest (anything but the lock, temporaries and the experiment file itself), another
+    experiment's results, or (unless ``allow_mixed``) results whose experiment,
+    scenario, catalogue or code differ from today's. Symbolic links are resolved first."""
+    out = Path(os.path.realpath(out))
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "exists and is not a folder")
     if not out.exists():
@@ -144,13 +170,14 @@ def check_folder(out: Path, config: Experiment, allow_mixed: bool = False) -> No
     try:
         manifest = _load_manifest(out)
     except DamagedManifest:
-        if _claimed_identity(out) not in (None, config.sha256):
-            raise ConfigError("--out", str(out), "holds results of a different sweep (its "
-                              "manifest names another); use another --out or delete the "
-                              "folder") from None
-        return  # the writer moves it and every chunk aside, and starts again
+        _check_damaged_manifest(out, config)
+        return
     if manifest is None:
-        return  # stray chunk files, if any, are moved aside by the writer
+        source = Path(config.source).resolve()
+        own = source.name if source.parent == out else None   # validate's experiment file
+        files.check_own_folder(out, spare=lambda name: name in (files.LOCK, QUARANTINE, own)
+                               or (TEMP_RE.match(name) or CHUNK_RE.match(name)) is not None)
+        return
     if manifest.get("sweep_sha256") != config.sha256:
         raise ConfigError("--out", str(out),
                           f"holds results of a different sweep ({manifest.get('sweep_file')}, "
@@ -163,8 +190,9 @@ def check_folder(out: Path, config: Experiment, allow_mixed: bool = False) -> No
     if allow_mixed or not manifest.get("chunks"):
         return
     now = provenance(config)
-    ids = {entry.get("provenance") for entry in manifest["chunks"].values()}
-    if ids != {now["id"]}:
+    ids = {entry.get("provenance") for entry in chunk_entries(manifest).values()}
+    if (ids & provenance_ids(manifest)) - {now["id"]}:   # entries of no recorded provenance
+        # are foreign: the writer moves their chunks aside and runs them again
         old = manifest.get("provenance") or {}
         raise ConfigError("--out", str(out), "; ".join(provenance_changes(old, now, out))
                           + ": its runs would mix with new ones (delete the folder for a clean "
@@ -176,17 +204,87 @@ class BadChunk(Exception):
     """A chunk file that is not the chunk the manifest recorded."""
 
 
-VERIFY_COLUMNS = ("run_id", "outcome", "rule")
+VERIFY_COLUMNS = ("run_id", "point_id", "replication", "seed", "outcome", "rule")
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    """The runs a sweep plans, how they are cut into chunks and the seed each one gets
+    (``seeds.run_seed``): what a chunk's manifest entry and rows are checked against, so
+    a chunk that overlaps another, lies outside the sweep or holds rows of another seed
+    scheme (forged, or copied from another sweep) is never read."""
+
+    runs_total: int
+    chunk_size: int
+    replications: int
+    root_seed: int
+    common_seeds: bool
+    draws: int = 0   # posterior draws: replication r runs draw r % draws
+
+    @classmethod
+    def of(cls, config: Experiment) -> RunPlan:
+        return cls(config.total_runs, config.chunk_size, config.replications, config.seed,
+                   config.common_seeds, len(config.draws))
+
+    @classmethod
+    def recorded(cls, manifest: dict[str, Any], source: str) -> RunPlan:
+        """The plan a manifest records; a ConfigError naming ``source`` if it records none."""
+        values = [manifest.get(key) for key in ("runs_total", "chunk_size", "replications",
+                                                "root_seed")]
+        values.append(manifest.get("posterior_draws", 0))   # older manifests: none
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values) \
+                or not values[1] or not values[2] or manifest.get("seeds") not in SEED_SCHEMES:
+            raise ConfigError(source, "", "damaged manifest (no plan of runs: runs_total, "
+                              "chunk_size, replications, root_seed, seeds)")
+        total, size, reps, root, draws = values
+        return cls(total, size, reps, root, manifest["seeds"] == "common", draws)
+
+    @property
+    def chunks_total(self) -> int:
+        return -(-self.runs_total // self.chunk_size)
+
+    def planned(self, chunk_id: int) -> tuple[int, int]:
+        start = chunk_id * self.chunk_size
+        return start, min(start + self.chunk_size, self.runs_total)
+
+    def entry_problem(self, chunk_id: int, entry: dict[str, Any],
+                      provenances: set[str]) -> str | None:
+        """What is wrong with a manifest entry before its file is opened, or None."""
+        if chunk_id >= self.chunks_total:
+            return f"not a chunk of this sweep (it has {self.chunks_total})"
+        start, stop = self.planned(chunk_id)
+        if (entry.get("start"), entry.get("stop")) != (start, stop):
+            return (f"its manifest entry lists runs {entry.get('start')}..{entry.get('stop')}"
+                    f", not its planned runs {start}..{stop}")
+        if entry.get("provenance") not in provenances:
+            return "its provenance is not among the manifest's provenances"
+        return None
+
+    def rows_problem(self, table: pa.Table) -> str | None:
+        """Whether each row's point, replication, draw and seed are its run_id's."""
+        reps = self.replications
+        runs = table.column("run_id").to_pylist()
+        if table.column("point_id").to_pylist() != [r // reps for r in runs] or \
+                table.column("replication").to_pylist() != [r % reps for r in runs]:
+            return "its point_id or replication is not its run_id's"
+        if self.draws and table.column(DRAW_ID).to_pylist() != \
+                [r % reps % self.draws for r in runs]:
+            return "its draw_id is not its replication's"
+        seeds = [run_seed(self.root_seed, r // reps, r % reps, self.common_seeds) for r in runs]
+        if table.column("seed").to_pylist() != seeds:
+            return "its seeds are not the seed scheme's (rows of another sweep, or forged)"
+        return None
 
 
 def read_chunk(path: Path, entry: dict[str, Any] | None, columns: list[str] | None = None,
-               skip_prefix: str = "") -> pa.Table:
+               skip_prefix: str = "", plan: RunPlan | None = None) -> pa.Table:
     """The chunk at ``path`` after checking it against its manifest ``entry``.
 
     Checked: the SHA-256 of the file's bytes, its provenance, that run_id is exactly
-    range(start, stop), and that every outcome and rule is a known one. ``columns``
-    None reads every column (but those starting with a non-empty ``skip_prefix``).
-    Raises BadChunk saying what is wrong.
+    range(start, stop), that every outcome and rule is a known one, and with a ``plan``
+    that every row's ids and seed are its run's. ``columns`` None reads every column
+    (but those starting with a non-empty ``skip_prefix``). Raises BadChunk saying what
+    is wrong.
     """
     if entry is None:
         raise BadChunk("not listed in the manifest")
@@ -201,7 +299,8 @@ def read_chunk(path: Path, entry: dict[str, Any] | None, columns: list[str] | No
         names = file.schema_arrow.names
         wanted = [c for c in names if not (skip_prefix and c.startswith(skip_prefix))] \
             if columns is None else [c for c in columns if c in names]
-        table = file.read(columns=list(dict.fromkeys([*VERIFY_COLUMNS, *wanted])))
+        verify = [*VERIFY_COLUMNS, DRAW_ID] if plan is not None and plan.draws else VERIFY_COLUMNS
+        table = file.read(columns=list(dict.fromkeys([*verify, *wanted])))
         meta = file.schema_arrow.metadata or {}
     except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
         raise BadChunk(f"unreadable Parquet ({str(exc).splitlines()[0][:80]})") from None
@@ -215,7 +314,17 @@ def read_chunk(path: Path, entry: dict[str, Any] | None, columns: list[str] | No
     rules = set(table.column("rule").to_pylist()) - set(RULES) - {None}
     if outcomes or rules:
         raise BadChunk(f"unknown outcome or rule {sorted(map(str, outcomes | rules))}")
+    if plan is not None and (problem := plan.rows_problem(table)):
+        raise BadChunk(problem)
     return table.select(wanted)
+
+
+def provenance_ids(manifest: dict[str, Any]) -> set[str]:
+    """The ids of the provenances a manifest records (its chunks must come from these)."""
+    records = manifest.get("provenances")
+    if not isinstance(records, list):
+        return set()
+    return {r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)}
 
 
 def chunk_entries(manifest: dict[str, Any]) -> dict[int, dict[str, Any]]:
@@ -254,10 +363,7 @@ class SweepStore:
         self.chunk_lines: dict[int, str] = {}          # ... and its line of JSON
         self.records: dict[str, dict[str, Any]] = {}   # provenance id -> record
         self.resumed_outcomes: Counter = Counter()
-
-    def planned(self, chunk_id: int) -> tuple[int, int]:
-        start = chunk_id * self.config.chunk_size
-        return start, min(start + self.config.chunk_size, self.config.total_runs)
+        self.plan = RunPlan.of(config)
 
     def open(self, executor: str) -> dict[int, Path]:
         """Create or resume the folder; returns the verified finished chunks (id -> file).
@@ -279,18 +385,17 @@ class SweepStore:
         if previous and previous.get("sweep_sha256") != self.config.sha256:
             previous = {}
         entries = chunk_entries(previous)
+        known = provenance_ids(previous)
         now_provenance = provenance(self.config)
         done: dict[int, Path] = {}
         for path in chunk_files(self.out):
             chunk_id = int(CHUNK_RE.match(path.name).group(1))
             entry = entries.get(chunk_id)
             try:
-                if entry is not None and chunk_id >= self.chunks_total:
-                    raise BadChunk("not a chunk of this sweep")
-                if entry is not None and (entry.get("start"), entry.get("stop")) != \
-                        self.planned(chunk_id):
-                    raise BadChunk("its run ids are not the planned ones")
-                table = read_chunk(path, entry, ["outcome"])
+                if entry is not None and (problem := self.plan.entry_problem(chunk_id, entry,
+                                                                             known)):
+                    raise BadChunk(problem)
+                table = read_chunk(path, entry, ["outcome"], plan=self.plan)
             except BadChunk as exc:
                 quarantine(self.out, path, str(exc))
                 continue
@@ -344,7 +449,7 @@ class SweepStore:
 
     def write_chunk(self, chunk_id: int, table: pa.Table) -> None:
         """Write a chunk: temporary file, then its manifest entry, then its final name."""
-        start, stop = self.planned(chunk_id)
+        start, stop = self.plan.planned(chunk_id)
         prov = self.manifest["provenance"]["id"]
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                                PROVENANCE_META: prov.encode()})

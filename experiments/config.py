@@ -16,6 +16,9 @@ file. An experiment file has an ``[experiment]`` table and optional ``[fixed]``,
     seeds = "independent"            # or "common" (default for saltelli and morris)
     chunk_size = 100                 # optional: runs per task sent to a worker
     trajectories = 5                 # optional: weekly series kept for replications 0..K-1
+    posterior = "post.parquet"       # optional: run the scenario under this posterior
+                                     # instead of its own (its medoid, or its draws below;
+                                     # a path relative to this file, or a shipped name)
     posterior_draws = 20             # optional, for a calibrated scenario (one that names
                                      # a posterior): replication r of every point runs
                                      # parameter set r % 20 drawn from the posterior, so the
@@ -57,6 +60,7 @@ from model.checks import (
     ConfigError,
     choice,
     only,
+    prose,
     read_toml,
     safe_name,
     show,
@@ -68,11 +72,11 @@ from model.parameters import Parameters
 from model.scenario import load_scenario, scenario_reference
 
 if TYPE_CHECKING:
-    from model.scenario import Scenario
+    from model.posterior import Posterior
 
 EXPERIMENT_KEYS = {"name", "description", "scenario", "replications", "seed", "horizon",
                    "design", "samples", "levels", "seeds", "chunk_size", "trajectories",
-                   "posterior_draws"}
+                   "posterior", "posterior_draws"}
 RANGE_KEYS = {"low", "high", "num"}
 DEFAULT_CHUNK_SIZE = 100
 DEFAULT_TRAJECTORIES = 5
@@ -111,7 +115,11 @@ class Experiment:
     matrix: np.ndarray                    # the design: one row per point (design.py)
     points: tuple[dict[str, Value], ...]  # point_id -> varied values
     question: Question | None = None
-    # posterior_draws parameter sets drawn from the scenario's posterior (empty: none);
+    # the posterior the runs use when it is not the scenario's own (experiment.posterior):
+    # its file and hash ("" when the scenario's own, or none, is used)
+    posterior_file: str = ""
+    posterior_sha256: str = ""
+    # posterior_draws parameter sets drawn from the posterior in use (empty: none);
     # replication r runs draws[r % len(draws)], under [fixed] and the point's values
     draws: tuple[dict[str, Value], ...] = ()
 
@@ -149,9 +157,7 @@ def load_config(path: str | Path, raw: dict[str, Any] | None = None) -> Experime
     exp = table(raw, "experiment", source)
     only(exp, EXPERIMENT_KEYS, source, "experiment.")
     name = safe_name(exp.get("name"), source, "experiment.name")
-    description = exp.get("description", "")
-    if not isinstance(description, str):
-        raise ConfigError(source, "experiment.description", "must be a string")
+    description = prose(exp.get("description", ""), source, "experiment.description")
     scenario = scenario_reference(text(exp, "scenario", source, "experiment."), source,
                                   "experiment.scenario", Path(path).parent)
     loaded = load_scenario(scenario)
@@ -191,7 +197,12 @@ def load_config(path: str | Path, raw: dict[str, Any] | None = None) -> Experime
     matrix = designs.SAMPLERS[design](axes, samples or 0, design_rng(seed), levels)
     whole_number = {key: Parameters.spec(key)["type"] == "int" for key in axes}
     points = tuple(designs.points(axes, matrix, whole_number))
-    draws = _posterior_draws(exp, loaded, replications, seed, source)
+    posterior = loaded.posterior
+    if "posterior" in exp:
+        posterior = _posterior(exp, source, Path(path).parent)
+    draws = _posterior_draws(exp, loaded.name, posterior, replications, seed, source)
+    if posterior is not loaded.posterior and not draws:   # single runs at its medoid
+        fixed = {**posterior.point(), **fixed}
     question = None
     if "question" in raw:
         question = parse_question(table(raw, "question", source), source, tuple(axes))
@@ -200,7 +211,9 @@ def load_config(path: str | Path, raw: dict[str, Any] | None = None) -> Experime
                       seed=seed, design=design, samples=samples, levels=levels, seeds=seeds,
                       chunk_size=chunk_size, trajectories=trajectories, fixed=fixed,
                       axes=axes, matrix=matrix, points=points, question=question,
-                      draws=draws)
+                      draws=draws, **({"posterior_file": posterior.source,
+                                       "posterior_sha256": posterior.sha256}
+                                      if posterior is not loaded.posterior else {}))
 
 
 # ------------------------------------------------------------------ pieces
@@ -211,21 +224,37 @@ def _identity(raw: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(runs, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _posterior_draws(exp: dict[str, Any], scenario: Scenario, replications: int, seed: int,
-                     source: str) -> tuple[dict[str, Value], ...]:
-    """Parameter sets drawn from the scenario's posterior (seeded by the root seed)."""
+def _posterior(exp: dict[str, Any], source: str, folder: Path) -> Posterior:
+    """The posterior ``experiment.posterior`` names: a shipped posterior or a file."""
+    from model.posterior import load_posterior
+    from model.scenario import POSTERIOR_DIR, shipped_posteriors
+
+    ref = text(exp, "posterior", source, "experiment.")
+    path = POSTERIOR_DIR / f"{ref}.parquet" if ref in shipped_posteriors() else Path(ref)
+    if not path.is_absolute() and not path.exists() and (folder / path).exists():
+        path = folder / path
+    try:
+        return load_posterior(path.resolve())
+    except ConfigError as exc:
+        raise ConfigError(source, "experiment.posterior", f"{exc.source}: "
+                          f"{exc.key + ': ' if exc.key else ''}{exc.problem}") from None
+
+
+def _posterior_draws(exp: dict[str, Any], scenario: str, posterior: Posterior | None,
+                     replications: int, seed: int, source: str) -> tuple[dict[str, Value], ...]:
+    """Parameter sets drawn from the posterior in use (seeded by the root seed)."""
     count = whole(exp.get("posterior_draws", 0), source, "experiment.posterior_draws", 0,
                   MAX_DRAWS)
     if not count:
         return ()
-    if scenario.posterior is None:
-        raise ConfigError(source, "experiment.posterior_draws", f"scenario {scenario.name!r} "
+    if posterior is None:
+        raise ConfigError(source, "experiment.posterior_draws", f"scenario {scenario!r} "
                           "names no posterior ([scenario] posterior = ...): nothing to draw")
     if replications % count:
         raise ConfigError(source, "experiment.replications", f"must be a multiple of "
                           f"posterior_draws ({count}) so every draw runs equally often, "
                           f"got {replications}")
-    return scenario.posterior.draw(generator(seed, Stream.POSTERIOR_DRAWS), count)
+    return posterior.draw(generator(seed, Stream.POSTERIOR_DRAWS), count)
 
 
 def _positive(value: Any, source: str, key: str) -> int:

@@ -10,6 +10,10 @@ the driver loaded it) reaches the driver as the same ConfigError, from every
 executor: the worker catches it and returns it as a value (``_Failed``), and
 ``map_unordered`` raises it in the driver. So no pool breaks, no worker logs a
 traceback, and the CLI prints its one line and exits with status 2.
+
+The local pool's workers leave Ctrl-C to the driver (which prints one line) and watch
+it through a pipe only it writes to: when the driver dies, however (even ``kill -9``),
+the pipe reaches end of file and each worker exits, so no pool outlives its driver.
 """
 
 from __future__ import annotations
@@ -18,10 +22,14 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager, suppress
+from multiprocessing.connection import Connection
 from typing import Any
 
 from model.checks import ConfigError
@@ -115,14 +123,67 @@ class SequentialExecutor(Executor):
         return SingleCoreSampler(check_max_eval=True)
 
 
+def _worker_start(driver: Connection) -> None:
+    """In each pool worker: leave Ctrl-C to the driver (which stops the pool in one line),
+    and exit as soon as the driver is gone, however it ended (even ``kill -9``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(driver,), daemon=True).start()
+
+
+def _exit_with(driver: Connection) -> None:
+    """Block on the driver's pipe, which it never writes: it ends at EOF, when the driver's
+    end closes (the kernel closes it when the driver dies); then leave at once."""
+    with suppress(EOFError, OSError):
+        driver.recv_bytes()
+    os._exit(1)
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C in the driver until the block ends, then raise it: for work that
+    must not stop half-way (a worker half-started when its pool shuts down prints a
+    traceback). Only the main thread handles signals; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+def _start_fork_server() -> None:
+    """Start the fork server with SIGINT ignored, a disposition that survives ``exec``
+    and that Python keeps: a Ctrl-C while the server imports the model (a second or
+    so, before it ignores SIGINT itself) is then the driver's alone to report, and the
+    server's workers inherit it. (A Ctrl-C in the milliseconds of the start itself is
+    not seen by the driver either: the next one is.)"""
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()   # only the main thread may change a disposition
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class ProcessExecutor(Executor):
-    """A local process pool (all cores by default)."""
+    """A local process pool (all cores by default) whose workers watch the driver: a
+    driver killed outright leaves no worker (nor, then, the fork server) behind."""
 
     name = "processes"
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
+        self._alive: Connection | None = None   # the driver's end of the workers' pipe
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -130,9 +191,16 @@ class ProcessExecutor(Executor):
             # model imported once in the server rather than once per worker.
             method = "forkserver" if sys.platform != "win32" else "spawn"
             context = multiprocessing.get_context(method)
-            if method == "forkserver":
-                context.set_forkserver_preload(WORKER_PRELOAD)
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            with _interrupts_deferred():
+                if method == "forkserver":
+                    context.set_forkserver_preload(WORKER_PRELOAD)
+                    _start_fork_server()
+                watched, self._alive = context.Pipe(duplex=False)
+                pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                           initializer=_worker_start, initargs=(watched,))
+                for started in [pool.submit(os.getpid) for _ in range(self.workers)]:
+                    started.result()   # every worker up: none is half-started at a stop
+                self._pool = pool
         return self._pool
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
@@ -162,6 +230,9 @@ class ProcessExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._alive is not None:   # after the workers ended: they would take it as death
+            self._alive.close()
+            self._alive = None
 
 
 class DaskExecutor(Executor):

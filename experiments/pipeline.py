@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from tqdm import tqdm
 
+from experiments.analysis.summaries import summarise
 from experiments.chunk_store import SweepStore
 from experiments.config import Experiment
 from experiments.executors import Executor
 from experiments.files import disk_full, exclusive, is_disk_full
-from experiments.results import summarise
 from experiments.runner import chunk_count, iter_chunks, run_chunk
 from model.outcomes import OUTCOMES
 
@@ -141,7 +141,7 @@ def sweep_to_folder(config: Experiment, out: Path, executor: Executor, progress:
             report = run_sweep(config, out, executor, progress=progress,
                                allow_mixed=allow_mixed)
         except KeyboardInterrupt:
-            print(f"\ninterrupted: finished chunks are kept in {out}; run the same command "
+            print(f"interrupted: finished chunks are kept in {out}; run the same command "
                   "again to resume", file=sys.stderr)
             return None
         try:

@@ -30,7 +30,7 @@ TARGET_DIR = ROOT / "model" / "targets"   # empirical targets: data, not code a 
 PROVENANCE_NAMES = {"experiment_sha256": "the experiment file", "scenario_sha256":
                     "the scenario file", "catalogue_sha256": "the catalogue file",
                     "code_sha256": "the code (agents/, model/)", "version": "the package version",
-                    "posterior_sha256": "the scenario's posterior file"}
+                    "posterior_sha256": "the posterior file the runs use"}
 
 
 def file_sha256(path: Path) -> str:
@@ -79,8 +79,9 @@ def provenance(config: Experiment) -> dict[str, str]:
               "catalogue_file": str(catalogue), "catalogue_sha256": file_sha256(catalogue),
               "code_sha256": code_sha256({scenario, catalogue}), "version": _version()}
     posterior = load_scenario(config.scenario).posterior
-    record["posterior_file"] = posterior.source if posterior else ""
-    record["posterior_sha256"] = posterior.sha256 if posterior else ""
+    record["posterior_file"] = config.posterior_file or (posterior.source if posterior else "")
+    record["posterior_sha256"] = config.posterior_sha256 or (posterior.sha256 if posterior
+                                                             else "")
     hashed = {k: record[k] for k in PROVENANCE_NAMES}
     record["id"] = hashlib.sha256(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:16]
     return record

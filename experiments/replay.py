@@ -3,7 +3,7 @@
 A sweep's run depends only on its experiment file (scenario, ``[fixed]``, the design's
 points, the posterior draws), on its row (seed, point, draw) and on the code. So a row
 is rebuilt, not stored: ``run_spec`` assembles the model's arguments the way the runner
-did (experiments/runner.py, ``run_chunk``): ``{**draws[draw_id], **fixed, **point}``
+did (``experiments.runner.run_overrides``: the draw, then ``[fixed]``, then the point)
 with the row's own seed. A replay whose code or files changed since the sweep may end
 differently: ``replay_differences`` says how, so the explorer never hides it.
 """
@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from experiments.config import Experiment, load_config
+from experiments.runner import run_overrides
 from model import ConfigError, EscalationModel
 
 # The run-table columns a replay must reproduce (``model.summary()`` has the same keys).
@@ -76,10 +77,10 @@ def run_spec(experiment: Experiment, row: Mapping[str, Any]) -> RunSpec:
         if name in row and not _same(row[name], value):
             raise ConfigError("row", name, f"is {row[name]!r} but point {point_id} of "
                               f"{experiment.source} has {value!r}: a row of another sweep")
-    overrides = {**experiment.fixed, **point}
+    draw = None
     if experiment.draws:
-        draw_id = _whole(row, "draw_id", len(experiment.draws))
-        overrides = {**experiment.draws[draw_id], **overrides}
+        draw = experiment.draws[_whole(row, "draw_id", len(experiment.draws))]
+    overrides = run_overrides(experiment.fixed, point, draw)
     seed = _whole(row, "seed", None)
     return RunSpec(experiment.scenario, seed, overrides)
 

@@ -36,6 +36,14 @@ def run_one(scenario: str | Path, seed: int, overrides: dict[str, Any],
     return model
 
 
+def run_overrides(fixed: dict[str, Any], point: dict[str, Any],
+                  draw: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The parameter overrides of one run of an experiment: its posterior draw's values,
+    then the experiment's ``[fixed]``, then its design point's (later ones win). The one
+    place a run is assembled: replays of a run-table row use it too."""
+    return {**(draw or {}), **fixed, **point}
+
+
 @dataclass(frozen=True, slots=True)
 class ChunkTask:
     """Everything a worker needs for runs ``start <= run_id < stop`` (small, picklable)."""
@@ -95,12 +103,12 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         seed = run_seed(task.root_seed, point_id, replication, task.common_seeds)
         point = task.points[point_id]
         drawn: dict[str, Any] = {}
+        draw = None
         if task.draws:
             draw_id = replication % len(task.draws)
             drawn = {"draw_id": draw_id}
-            overrides = {**task.draws[draw_id], **task.fixed, **point}
-        else:
-            overrides = {**task.fixed, **point}
+            draw = task.draws[draw_id]
+        overrides = run_overrides(task.fixed, point, draw)
         keeps_series = replication < task.trajectories
         model = run_one(task.scenario, seed, overrides, record_weeks=keeps_series)
         summary = model.summary()

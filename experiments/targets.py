@@ -1,4 +1,4 @@
-"""Empirical targets (TOML): patterns from history the model's outcomes are checked against.
+"""Empirical targets (TOML): patterns from history the model's runs are checked against.
 
 A target file has one ``[target]`` table and one or more ``[[patterns]]``::
 
@@ -11,32 +11,44 @@ A target file has one ``[target]`` table and one or more ``[[patterns]]``::
     among = "ended"                      # "ended": shares among the runs whose fighting
                                          # ended (rules imposed, settlement, unsettled_truce,
                                          # stalemate); "all": shares among all runs
-    horizon_weeks = 156                  # optional: the horizon the patterns refer to
+    horizon_weeks = 156                  # optional: the week the patterns refer to (runs
+                                         # last at least this long; a rule decided later
+                                         # does not count)
+    follow_up_weeks = 156                # optional: weeks runs must be followed after their
+                                         # ending (recurrence patterns)
     reasoning = "..."                    # optional: how the figures were derived
     url = "https://..."                  # optional
 
     [[patterns]]
     name = "agreement"                   # unique within the file
     description = "peace agreement -> rule settlement"
-    rules = ["settlement"]               # model rules counted (model.outcomes.RULES) ...
-    # outcomes = ["negotiated"]          # ... or outcomes (model.outcomes.OUTCOMES), not both
+    rules = ["settlement"]               # what it counts: model rules (model.outcomes.RULES),
+    # outcomes = ["negotiated"]          # or outcomes (model.outcomes.OUTCOMES), or
+    # fighting_at = 52                   # runs still fighting after 52 weeks (among all), or
+    # resumed_within = 156               # runs whose fighting resumed within 156 weeks of
+                                         # its ending (among the ended runs followed that long)
     k = 14                               # a share k/n with its Wilson 95% interval, or
     n = 66
     # value = 0.2, low = 0.1, high = 0.3 # a share with a given interval, or
     # upper = 0.05                       # one or two bounds (upper and/or lower)
     reasoning = "..."                    # optional
 
-Every key is checked with the helpers of ``model.checks``; an error names the
-file and the key (``ConfigError``), unknown keys are refused, and a rule or outcome
-the model does not have is refused. With ``among = "ended"`` a pattern may count
-only rules that end the fighting (``model.outcomes.ENDING_RULES``), and outcomes made only of them.
+What a run shows a pattern is its ``RunRecord``: the rule that decided it and when,
+the week its fighting ended and, with a follow-up, the week the fighting resumed and
+the last week observed. Every key is checked with the helpers of ``model.checks``; an
+error names the file and the key (``ConfigError``), unknown keys are refused, and a rule
+or outcome the model does not have is refused. With ``among = "ended"`` a rules pattern
+may count only rules that end the fighting (``model.outcomes.ENDING_RULES``), and
+outcomes made only of them.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from model.checks import (
     ConfigError,
@@ -51,13 +63,14 @@ from model.checks import (
     text,
     whole,
 )
-from model.outcomes import ENDING_RULES, OUTCOMES, RULES
+from model.outcomes import ENDING_RULES, NOT_ENDED, OUTCOMES, RULES
 from model.parameters import Parameters
 
 AMONG = ("ended", "all")
 TARGET_KEYS = {"name", "description", "source", "citation", "population", "among",
-               "horizon_weeks", "reasoning", "url"}
-PATTERN_KEYS = {"name", "description", "rules", "outcomes", "k", "n", "value", "low",
+               "horizon_weeks", "follow_up_weeks", "reasoning", "url"}
+MEASURES = ("rules", "outcomes", "fighting_at", "resumed_within")   # what a pattern counts
+PATTERN_KEYS = {"name", "description", *MEASURES, "k", "n", "value", "low",
                 "high", "upper", "lower", "reasoning"}
 FORMS = {"share": ("k", "n"), "interval": ("value", "low", "high"),
          "bound": ("upper", "lower")}
@@ -76,8 +89,11 @@ class Pattern:
 
     name: str
     description: str
-    rules: tuple[str, ...]        # the model rules counted (outcomes resolved to rules)
-    counts: str                   # as written: "rules: a, b" or "outcomes: x"
+    measure: str                  # "rules" (outcomes resolved to rules), "fighting_at" or
+                                  # "resumed_within" (MEASURES)
+    rules: tuple[str, ...]        # the model rules counted (measure "rules")
+    weeks: int | None             # the weeks of fighting_at and resumed_within
+    counts: str                   # as written: "rules: a, b", "outcomes: x", "fighting_at: 52"
     kind: str                     # "share", "interval" or "bound"
     value: float | None
     low: float
@@ -103,6 +119,28 @@ class Pattern:
         return " and ".join(parts)
 
 
+class RunRecord(NamedTuple):
+    """What one run shows the patterns: how and when it was decided, when its fighting
+    ended (-1: it did not), and with a follow-up when it resumed (-1: it did not) and
+    the last week observed."""
+
+    rule: str
+    decided_step: int
+    ended_step: int
+    resumed_step: int = NOT_ENDED
+    last_step: int = 0
+
+    @classmethod
+    def of(cls, summary: Mapping[str, Any]) -> RunRecord:
+        """From a model's ``summary()`` or a run-table row (the same keys)."""
+        return cls(str(summary["rule"]), int(summary["decided_step"]),
+                   int(summary["ended_step"]), int(summary["resumed_step"]),
+                   int(summary["last_step"]))
+
+
+RECORD_COLUMNS = list(RunRecord._fields)   # the run-table columns a comparison reads
+
+
 @dataclass(frozen=True, slots=True)
 class TargetFile:
     """A validated target file."""
@@ -114,7 +152,8 @@ class TargetFile:
     citation: str
     population: str
     among: str                    # "ended" or "all"
-    horizon_weeks: int | None
+    horizon_weeks: int | None     # the week the patterns refer to (None: the run's end)
+    follow_up_weeks: int | None   # weeks runs must be followed after their ending
     reasoning: str
     url: str
     patterns: tuple[Pattern, ...]
@@ -131,10 +170,9 @@ def load_targets(path: str | Path) -> TargetFile:
     strings = {key: text(head, key, source, "target.")
                for key in ("description", "source", "citation", "population")}
     among = choice(head.get("among"), AMONG, source, "target.among")
-    horizon = None
-    if "horizon_weeks" in head:
-        low, high = Parameters.spec("horizon_weeks")["range"]
-        horizon = whole(head["horizon_weeks"], source, "target.horizon_weeks", low, high)
+    horizon, follow_up = (
+        whole(head[key], source, f"target.{key}", *Parameters.spec(key)["range"])
+        if key in head else None for key in ("horizon_weeks", "follow_up_weeks"))
     optional = {key: text(head, key, source, "target.") if key in head else ""
                 for key in ("reasoning", "url")}
 
@@ -146,7 +184,7 @@ def load_targets(path: str | Path) -> TargetFile:
     if len(items) > MAX_PATTERNS:
         raise ConfigError(source, "patterns", f"at most {MAX_PATTERNS} patterns, got "
                           f"{len(items)}")
-    patterns = tuple(_pattern(item, f"patterns[{i}].", among, source)
+    patterns = tuple(_pattern(item, f"patterns[{i}].", among, horizon, follow_up, source)
                      for i, item in enumerate(items))
     seen: set[str] = set()
     for i, pattern in enumerate(patterns):
@@ -156,16 +194,18 @@ def load_targets(path: str | Path) -> TargetFile:
     return TargetFile(source=source, name=name, description=strings["description"],
                       citation_source=strings["source"], citation=strings["citation"],
                       population=strings["population"], among=among, horizon_weeks=horizon,
+                      follow_up_weeks=follow_up,
                       reasoning=optional["reasoning"], url=optional["url"],
                       patterns=patterns)
 
 
-def _pattern(raw: dict[str, Any], where: str, among: str, source: str) -> Pattern:
+def _pattern(raw: dict[str, Any], where: str, among: str, horizon: int | None,
+             follow_up: int | None, source: str) -> Pattern:
     only(raw, PATTERN_KEYS, source, where)
     name = safe_name(raw.get("name"), source, f"{where}name")
     description = text(raw, "description", source, where)
     reasoning = text(raw, "reasoning", source, where) if "reasoning" in raw else ""
-    rules, counts = _counted(raw, where, among, source)
+    measure, rules, weeks, counts = _counted(raw, where, among, horizon, follow_up, source)
     forms = [form for form, keys in FORMS.items() if any(key in raw for key in keys)]
     if not forms:
         raise ConfigError(source, f"{where}k", "missing target: give k and n, or value with "
@@ -174,8 +214,8 @@ def _pattern(raw: dict[str, Any], where: str, among: str, source: str) -> Patter
         extra = next(key for key in FORMS[forms[1]] if key in raw)
         raise ConfigError(source, f"{where}{extra}", f"give one form of target, not both "
                           f"{' / '.join(FORMS[forms[0]])} and {' / '.join(FORMS[forms[1]])}")
-    common = {"name": name, "description": description, "rules": rules, "counts": counts,
-              "reasoning": reasoning}
+    common = {"name": name, "description": description, "measure": measure, "rules": rules,
+              "weeks": weeks, "counts": counts, "reasoning": reasoning}
     kind = forms[0]
     if kind == "share":
         from experiments.results import wilson_interval
@@ -214,33 +254,107 @@ def _share(value: Any, source: str, key: str) -> float:
     return number(value, source, key, 0.0, 1.0)
 
 
-def _counted(raw: dict[str, Any], where: str, among: str,
-             source: str) -> tuple[tuple[str, ...], str]:
-    """The model rules a pattern counts, from ``rules`` or ``outcomes`` (one of them)."""
-    if ("rules" in raw) == ("outcomes" in raw):
-        key = "outcomes" if "rules" in raw else "rules"
-        raise ConfigError(source, f"{where}{key}", "give either rules or outcomes, not both"
-                          if "rules" in raw else "missing: give rules or outcomes")
-    kind = "rules" if "rules" in raw else "outcomes"
+def _counted(raw: dict[str, Any], where: str, among: str, horizon: int | None,
+             follow_up: int | None, source: str
+             ) -> tuple[str, tuple[str, ...], int | None, str]:
+    """What a pattern counts: (measure, rules, weeks, as written). Exactly one of
+    ``rules``, ``outcomes``, ``fighting_at`` and ``resumed_within``."""
+    given = [key for key in MEASURES if key in raw]
+    if len(given) != 1:
+        problem = ("missing: give rules, outcomes, fighting_at or resumed_within" if not given
+                   else f"give one of rules, outcomes, fighting_at, resumed_within, not "
+                        f"{' and '.join(given)}")
+        raise ConfigError(source, f"{where}{given[1] if given else 'rules'}", problem)
+    kind = given[0]
     key = f"{where}{kind}"
-    given = names(raw[kind], source, key)
-    if not given:
+    if kind in ("fighting_at", "resumed_within"):
+        low, high = Parameters.spec("horizon_weeks")["range"]
+        weeks = whole(raw[kind], source, key, low, high)
+        needed = "all" if kind == "fighting_at" else "ended"
+        if among != needed:
+            raise ConfigError(source, key, f"counts among {needed} runs, but target.among is "
+                              f"{among!r}")
+        if kind == "fighting_at" and horizon is not None and weeks > horizon:
+            raise ConfigError(source, key, f"{weeks} weeks is past target.horizon_weeks "
+                              f"({horizon})")
+        if kind == "resumed_within" and (follow_up is None or follow_up < weeks):
+            raise ConfigError(source, key, f"needs target.follow_up_weeks of at least "
+                              f"{weeks} (runs followed that long after their ending)")
+        return kind, (), weeks, f"{kind}: {weeks} weeks"
+    given_names = names(raw[kind], source, key)
+    if not given_names:
         raise ConfigError(source, key, "must name at least one")
     allowed = tuple(RULES) if kind == "rules" else OUTCOMES
-    for i, item in enumerate(given):
+    for i, item in enumerate(given_names):
         if item not in allowed:
             raise ConfigError(source, f"{key}[{i}]", f"{show(item)} is not a model "
                               f"{kind[:-1]} ({', '.join(allowed)})")
-        if item in given[:i]:
+        if item in given_names[:i]:
             raise ConfigError(source, f"{key}[{i}]", f"repeated {show(item)}")
-    rules = given if kind == "rules" else tuple(
-        rule for rule, outcome in RULES.items() if outcome in given)
+    rules = given_names if kind == "rules" else tuple(
+        rule for rule, outcome in RULES.items() if outcome in given_names)
     if among == "ended":
-        for i, item in enumerate(given):
+        for i, item in enumerate(given_names):
             covered = (item,) if kind == "rules" else tuple(
                 rule for rule, outcome in RULES.items() if outcome == item)
             if any(rule not in ENDING_RULES for rule in covered):
                 raise ConfigError(source, f"{key}[{i}]", f"{show(item)} does not end the "
                                   f"fighting, but target.among is \"ended\" (shares among "
                                   f"runs ended by {', '.join(ENDING_RULES)})")
-    return tuple(rules), f"{kind}: {', '.join(given)}"
+    return "rules", tuple(rules), None, f"{kind}: {', '.join(given_names)}"
+
+
+# ------------------------------------------------------------------ what the runs show
+def pattern_counts(records: Sequence[RunRecord], target: TargetFile) -> list[tuple[int, int]]:
+    """Per pattern: how many runs it counts (k) among how many it compares (n).
+
+    As of the target's week (``horizon_weeks``, else the run's end): a rule counts if
+    it was decided by then; ``among = "ended"`` compares the runs whose fighting ended
+    by then. ``fighting_at = w`` counts the runs whose fighting had not ended by week w;
+    ``resumed_within = w`` compares the ended runs followed at least w weeks after their
+    ending, and counts those whose fighting resumed within w weeks. Plain Python:
+    calibration calls it for every particle.
+    """
+    by = math.inf if target.horizon_weeks is None else target.horizon_weeks
+    ended = [r for r in records if r.ended_step != NOT_ENDED and r.decided_step <= by]
+    out = []
+    for pattern in target.patterns:
+        if pattern.measure == "fighting_at":
+            w = pattern.weeks
+            k = sum(r.ended_step == NOT_ENDED or r.ended_step > w for r in records)
+            out.append((k, len(records)))
+        elif pattern.measure == "resumed_within":
+            w = pattern.weeks
+            followed = [r for r in ended if r.last_step - r.ended_step >= w]
+            k = sum(r.resumed_step != NOT_ENDED and r.resumed_step - r.ended_step <= w
+                    for r in followed)
+            out.append((k, len(followed)))
+        else:
+            pool = ended if target.among == "ended" else records
+            k = sum(r.rule in pattern.rules and r.decided_step <= by for r in pool)
+            out.append((k, len(pool)))
+    return out
+
+
+def compares_all(target: TargetFile, pattern: Pattern) -> bool:
+    """Whether a pattern's comparison set is every run (else a subset: the ended runs)."""
+    return target.among == "all" and pattern.measure != "resumed_within"
+
+
+def run_settings(targets: Sequence[TargetFile], given: Mapping[str, Any], source: str
+                 ) -> dict[str, int]:
+    """The horizon and follow-up the runs need so that every target can be read off them:
+    the longest each target asks for (a pattern refers to its own week, so longer runs
+    do not change it). ``given`` values win, but one shorter than a target needs is
+    refused (its patterns could not be read off the runs), naming ``source``."""
+    settings = {}
+    for key in ("horizon_weeks", "follow_up_weeks"):
+        needs = [(getattr(t, key), t) for t in targets if getattr(t, key) is not None]
+        if not needs:
+            continue
+        need, target = max(needs, key=lambda pair: pair[0])
+        if key in given and given[key] < need:
+            raise ConfigError(source, key, f"{given[key]:g} weeks, but {target.name} needs "
+                              f"{need} ({target.source}: target.{key})")
+        settings[key] = given.get(key, need)
+    return settings

@@ -21,7 +21,7 @@ from agents.actions import (
     Action,
     Frozen,
 )
-from model.checks import ConfigError, choice, flag, names, number, only, read_toml
+from model.checks import ConfigError, choice, flag, names, number, only, prose, read_toml
 
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "actions.toml"
 
@@ -102,14 +102,8 @@ def _parse_action(name: str, spec: Any, source: str) -> Action:
         effects=effects,
         procedure=(choice(spec["procedure"], PROCEDURES, source, f"{key}.procedure")
                    if "procedure" in spec else ""),
-        description=_description(spec.get("description", ""), source, f"{key}.description"),
+        description=prose(spec.get("description", ""), source, f"{key}.description"),
     )
-
-
-def _description(value: Any, source: str, key: str) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(source, key, "must be a string")
-    return value
 
 
 def _weights(value: Any, allowed: tuple[str, ...], low: float, high: float, source: str,

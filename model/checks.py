@@ -29,6 +29,12 @@ SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 MAX_SHOWN = 80          # characters of a bad value quoted in a message
 MAX_PART = 500          # characters of a source or key in a message
 MAX_PROBLEM = 2000      # characters of a problem in a message
+# Input bounds, checked before a file is parsed (tomllib's time grows with the square
+# of a dotted key's parts: 20,000 parts took 3.3 s and 200,000 exhausted 23 GB).
+MAX_TOML_BYTES = 1_000_000   # a file's size (the largest shipped file is 15 KB)
+MAX_KEY_PARTS = 32           # parts of one dotted key (a.b.c is 3)
+MAX_NESTING = 64             # arrays and inline tables open at once
+MAX_TEXT = 4_000             # characters of a free-text field (descriptions, citations)
 
 
 def _one_line(text: str, limit: int = MAX_PART) -> str:
@@ -121,9 +127,25 @@ def names(value: Any, source: str, key: str) -> tuple[str, ...]:
 
 
 def text(table: dict, key: str, source: str, prefix: str = "") -> str:
+    """A non-empty string of at most MAX_TEXT characters."""
     value = table.get(key)
     if not isinstance(value, str) or not value:
         raise ConfigError(source, f"{prefix}{key}", "must be a non-empty string")
+    return _capped(value, source, f"{prefix}{key}")
+
+
+def prose(value: Any, source: str, key: str) -> str:
+    """An optional free-text field (a description): a string, possibly empty, of at most
+    MAX_TEXT characters, since it is copied into every manifest and report."""
+    if not isinstance(value, str):
+        raise ConfigError(source, key, "must be a string")
+    return _capped(value, source, key)
+
+
+def _capped(value: str, source: str, key: str) -> str:
+    if len(value) > MAX_TEXT:
+        raise ConfigError(source, key, f"must be at most {MAX_TEXT:,} characters, got "
+                          f"{len(value):,}")
     return value
 
 
@@ -173,19 +195,60 @@ def whole(value: Any, source: str, key: str, low: int, high: int) -> int:
     return value
 
 
+# The tokens that give a TOML text its shape, strings and comments skipped whole. Every
+# alternative matches wherever it starts (an unterminated string runs to the end of its
+# line, or of the file), so a scan is one linear pass, whatever the text.
+_SHAPE_TOKEN = re.compile(
+    r'"""(?:\\[\s\S]|[^\\])*?(?:"""|\Z)'     # multi-line basic string
+    r"|'''[\s\S]*?(?:'''|\Z)"                 # multi-line literal string
+    r'|"(?:[^"\\\n]|\\.?)*(?:"|$)'            # basic string
+    r"|'[^'\n]*(?:'|$)"                       # literal string
+    r"|#[^\n]*"                               # comment
+    r"|[.\[\]{}=,\n]", re.MULTILINE)
+
+
+def toml_shape(body: str, source: str) -> None:
+    """Refuse, before parsing, a dotted key of more than MAX_KEY_PARTS parts or more than
+    MAX_NESTING arrays and inline tables open at once (one linear scan; a number's
+    decimal point counts as a part, which no limit this high can mistake for a key)."""
+    parts, depth = 1, 0
+    for match in _SHAPE_TOKEN.finditer(body):
+        token = match.group()
+        if token == ".":
+            parts += 1
+        elif token in ("[", "{"):
+            parts, depth = 1, depth + 1
+        elif token in ("]", "}"):
+            parts, depth = 1, max(depth - 1, 0)
+        elif token in ("=", ",", "\n"):
+            parts = 1
+        if parts > MAX_KEY_PARTS or depth > MAX_NESTING:
+            line = body.count("\n", 0, match.start()) + 1
+            what = (f"a key of more than {MAX_KEY_PARTS} dotted parts" if parts > MAX_KEY_PARTS
+                    else f"nested too deeply (more than {MAX_NESTING} arrays or inline tables)")
+            raise ConfigError(source, "", f"{what} at line {line}: refused before parsing")
+
+
 def read_toml(path: str | Path, what: str) -> tuple[dict[str, Any], bytes]:
     """Parse a TOML file; also return its bytes (for hashing). ``what`` names it in errors.
 
     Every way a file can fail to be TOML is a ConfigError: missing, a folder, a FIFO or
     device (refused before opening, which would block), unreadable, a path with a NUL
-    byte or a name too long, not UTF-8, malformed, or nested too deep for the parser.
-    A UTF-8 byte-order mark at the start is accepted.
+    byte or a name too long, not UTF-8, or malformed.
+    A UTF-8 byte-order mark at the start is accepted. Work is bounded before parsing: a
+    file over MAX_TOML_BYTES is refused unread, one with a dotted key of more than
+    MAX_KEY_PARTS parts or more than MAX_NESTING arrays and inline tables open at once
+    is refused after one linear scan (``toml_shape``).
     """
     source = str(path)
+    data = b""
     try:
-        mode = os.stat(path).st_mode
-        if stat.S_ISREG(mode):  # a FIFO or a device would block, or never end
-            data = Path(path).read_bytes()
+        info = os.stat(path)
+        mode = info.st_mode
+        # a FIFO or a device would block, or never end; a file too large is not read
+        if stat.S_ISREG(mode) and info.st_size <= MAX_TOML_BYTES:
+            with Path(path).open("rb") as handle:   # at most the limit, should it grow
+                data = handle.read(MAX_TOML_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(source, "", f"{what} not found") from None
     except PermissionError:
@@ -196,18 +259,20 @@ def read_toml(path: str | Path, what: str) -> tuple[dict[str, Any], bytes]:
     if not stat.S_ISREG(mode):
         kind = "a folder" if stat.S_ISDIR(mode) else "a pipe, socket or device"
         raise ConfigError(source, "", f"{what} not found ({kind}, not a regular file)")
+    if max(info.st_size, len(data)) > MAX_TOML_BYTES:
+        raise ConfigError(source, "", f"{what} too large ({max(info.st_size, len(data)):,} "
+                          f"bytes or more; at most {MAX_TOML_BYTES:,})")
     try:
         body = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(source, "", f"malformed TOML (not UTF-8: {exc.reason} at byte "
                           f"{exc.start})") from None
     body = body.removeprefix("\ufeff")
+    toml_shape(body, source)
     try:
         return tomllib.loads(body), data
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "", f"malformed TOML ({exc})") from None
-    except RecursionError:
-        raise ConfigError(source, "", "malformed TOML (nested too deeply)") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
         raise ConfigError(source, "", f"malformed TOML ({exc})") from None
 

@@ -193,6 +193,8 @@ class EscalationModel(mesa.Model):
         self._new_week_counters()
         self.total_counts = dict.fromkeys(INSTRUMENTS, 0)
         self.tally = RunTally()
+        self.last_week = 0
+        self._at_decision: dict[str, Any] | None = None   # the record when it was decided
 
         self.datacollector = mesa.DataCollector(
             model_reporters=self._reporters() if record_weeks else None,
@@ -212,8 +214,8 @@ class EscalationModel(mesa.Model):
 
     def _vary_the_war(self) -> None:
         """A run is one war of the population the scenario stands for: its balance of
-        forces, the belligerents' resolve and its lethality vary by run (no draw when the
-        spreads are 0, so a scenario's runs then start identically)."""
+        forces, the belligerents' resolve, its lethality and what is at stake vary by run
+        (no draw when the spreads are 0, so a scenario's runs then start identically)."""
         p = self.p
         if p.capability_spread:
             shift = p.capability_spread * float(self.rng.standard_normal())
@@ -227,9 +229,18 @@ class EscalationModel(mesa.Model):
         self.attrition_rate = p.attrition_rate
         if p.lethality_spread:
             self.attrition_rate *= float(np.exp(p.lethality_spread * self.rng.standard_normal()))
+        self.war_value_base = p.war_value_base
+        if p.stakes_spread:
+            self.war_value_base += p.stakes_spread * float(self.rng.standard_normal())
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
+        """One week. Once the run is over (its outcome decided, and any follow-up weeks
+        done) ``running`` is False and ``step()`` changes nothing: the state, the summary
+        and the collected series stay as they were (Mesa's own week counter still
+        counts the call)."""
+        if not self.running:
+            return
         self._new_week_counters()
         self.front.new_week()
         self._apply_events(self.steps)
@@ -242,10 +253,26 @@ class EscalationModel(mesa.Model):
         self._update_drives()
         self.talks.end_week(self.p.truce_proposal_weeks)
         self.tally.end_week(self)
+        decided = self.verdict.decided
         judge(self.verdict, self)
-        self.running = not self.verdict.decided
+        self.last_week = self.steps
+        self.running = not self._over()
         if self.record_weeks:
             self.datacollector.collect(self)
+        if not decided and self.verdict.decided:
+            self._at_decision = self._record()
+            if self.verdict.rule == "imposed":   # the loser accepts the victor's terms
+                self.talks.impose(self.front.territory)
+
+    def _over(self) -> bool:
+        """Decided, and not followed (or followed for ``follow_up_weeks``, or at the
+        horizon). Only endings of the fighting are followed."""
+        verdict = self.verdict
+        if not verdict.decided:
+            return False
+        if not verdict.ended or not self.p.follow_up_weeks:
+            return True
+        return self.steps >= min(verdict.step + self.p.follow_up_weeks, self.p.horizon_weeks)
 
     def _new_week_counters(self) -> None:
         self.week_score = 0
@@ -465,7 +492,7 @@ class EscalationModel(mesa.Model):
             gain = horizon * belief * sign
             side.war_value = max(p.war_value_floor, min(
                 p.war_value_cap,
-                p.war_value_base + p.war_value_gain_weight * gain
+                self.war_value_base + p.war_value_gain_weight * gain
                 + p.war_value_capability_weight * (side.capability / side.initial_capability - 1)
                 - side.weariness - p.war_value_pressure_weight * mp))
             side.peace_drive = (peace_pressure + side.weariness + appeal_weight * self.appeal
@@ -495,7 +522,23 @@ class EscalationModel(mesa.Model):
         return reporters
 
     def summary(self) -> dict[str, Any]:
-        """The per-run record: outcome, when and why, thresholds, action counts, end state."""
+        """The per-run record: outcome, when and why, thresholds, action counts and end
+        state, all as they were when the outcome was decided (a follow-up does not change
+        them); then what the follow-up saw: the week the fighting resumed (-1: it did
+        not), the last week observed and the state then (``end_state``)."""
+        record = self._at_decision if self._at_decision is not None else self._record()
+        return {**record, "resumed_step": self.verdict.resumed_step,
+                "last_step": self.last_week, "end_state": self._end_state()}
+
+    def _end_state(self) -> str:
+        """How the war stands in the last week observed: an agreed settlement, terms
+        imposed by a collapse, a truce without either, a quiet front, or fighting."""
+        talks = self.talks
+        if talks.truce_active:
+            return "imposed" if talks.imposed else "settled" if talks.settled else "truce"
+        return "quiet" if self.verdict.window_quiet else "fighting"
+
+    def _record(self) -> dict[str, Any]:
         a, d = self.attacker, self.defender
         return {
             "scenario": self.spec.name,

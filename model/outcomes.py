@@ -27,6 +27,19 @@ the week the truce began (settlement, unsettled truce), the first week of the qu
 period (stalemate), the week an army collapsed (imposed); -1 when the fighting did
 not end (escalated, horizon). War duration is ``ended_step``; ``decided_step`` adds
 the confirmation window to it.
+
+**Follow-up.** With ``follow_up_weeks`` > 0 a run whose fighting ended goes on after its
+outcome is decided (at most that many weeks, and never past the horizon), to see
+whether the ending holds. The outcome stays the first ending. The fighting has
+**resumed** (``resumed_step``) in the first week that either
+
+* a truce in force at the ending (or imposed by it) is broken by a kinetic act between
+  the belligerents (a truce collapse), or
+* the open-war window of the stalemate rule is full and no longer quiet: over the last
+  ``freeze_weeks`` weeks of open war the fighting is back above the stalemate thresholds.
+
+An army's collapse imposes a settled truce on the current line (the loser accepts the
+victor's terms), so imposed endings can break down too.
 """
 
 from __future__ import annotations
@@ -66,10 +79,18 @@ class Verdict:
     window_change: float = 0.0
     window_intensity: float = 0.0
     window_casualties: float = 0.0
+    window_quiet: bool = False       # the window is full and meets the stalemate criteria
+    resumed_step: int = NOT_ENDED    # follow-up: week the fighting resumed after the ending
+    collapses_at_end: int = 0        # truce collapses up to the ending
 
     @property
     def decided(self) -> bool:
         return bool(self.outcome)
+
+    @property
+    def ended(self) -> bool:
+        """Whether the outcome is an ending of the fighting (one a follow-up can watch)."""
+        return self.ended_step != NOT_ENDED
 
     def decide(self, rule: str, step: int, ended: int = NOT_ENDED) -> None:
         if (ended != NOT_ENDED) != (rule in ENDING_RULES):  # the table above is the one truth
@@ -81,7 +102,8 @@ class Verdict:
 
 
 def judge(verdict: Verdict, model) -> None:
-    """Apply the rules above to the model's state at the end of week ``model.steps``."""
+    """Apply the rules above to the model's state at the end of week ``model.steps``; once
+    the outcome is decided, watch whether an ending holds (the follow-up)."""
     p = model.p
     talks = model.talks
     week = model.steps
@@ -91,6 +113,14 @@ def judge(verdict: Verdict, model) -> None:
         verdict.truce_since = week  # judged every week: the truce began this week
     weeks = p.freeze_weeks
     full = _update_window(verdict, model, weeks)
+    verdict.window_quiet = (full and abs(verdict.window_change) < p.stalemate_movement * weeks
+                            and verdict.window_intensity < p.stalemate_intensity * weeks
+                            and verdict.window_casualties < p.stalemate_casualties * weeks)
+    if verdict.decided:
+        if verdict.resumed_step == NOT_ENDED and (
+                talks.collapses > verdict.collapses_at_end or (full and not verdict.window_quiet)):
+            verdict.resumed_step = week
+        return
     if model.nuclear_used:
         verdict.decide("nuclear_use", week)
     elif model.direct_clash:
@@ -101,12 +131,11 @@ def judge(verdict: Verdict, model) -> None:
         verdict.decide("settlement", week, ended=verdict.truce_since)
     elif talks.truce_active and not talks.settled and talks.truce_weeks >= weeks:
         verdict.decide("unsettled_truce", week, ended=verdict.truce_since)
-    elif (full and abs(verdict.window_change) < p.stalemate_movement * weeks
-          and verdict.window_intensity < p.stalemate_intensity * weeks
-          and verdict.window_casualties < p.stalemate_casualties * weeks):
+    elif verdict.window_quiet:
         verdict.decide("stalemate", week, ended=week - weeks + 1)
     elif week >= p.horizon_weeks:
         verdict.decide("horizon", week)
+    verdict.collapses_at_end = talks.collapses
 
 
 def _update_window(verdict: Verdict, model, weeks: int) -> bool:

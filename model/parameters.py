@@ -362,6 +362,15 @@ class Parameters:
                                "standard normal, within [0, 1] (0: the scenario's values).",
                                "Fearon 1995 (private information, issue indivisibility); "
                                "model assumption", group=S)
+    stakes_spread: float = _p(0.0, 0.0, 1.0, "war value (sd)",
+                              "How far wars like the scenario's differ in what is at stake: "
+                              "each run shifts both belligerents' war_value_base by s z, z "
+                              "standard normal (0: every run has war_value_base). Interstate "
+                              "conflict runs from border clashes over a post, fought for days, "
+                              "to wars for a state's existence.",
+                              "UCDP ACD: a third of interstate episodes end within a week, an "
+                              "eighth last past three years (model/targets/"
+                              "interstate_war_durations.toml); model assumption", group=S)
     # --- home fronts --------------------------------------------------
     weariness_rate: float = _p(0.01, 0.0, 0.2, "weariness per week",
                                "War-weariness added per week per unit of burden (intensity, "
@@ -432,6 +441,13 @@ class Parameters:
     settlement_hold_weeks: int = _p(12, 1, 260, "weeks",
                                     "Weeks an agreed settlement must hold to count as "
                                     "negotiated.", group=R)
+    follow_up_weeks: int = _p(0, 0, 1040, "weeks",
+                              "Weeks a run whose fighting ended goes on after its outcome is "
+                              "decided (never past the horizon), to see whether the ending "
+                              "holds (resumed_step); the outcome stays the first ending. 0: "
+                              "the run stops at its outcome.",
+                              "UCDP episodes recur (a new episode of the same conflict): "
+                              "model/targets/interstate_war_recurrence.toml", group=R)
     freeze_weeks: int = _p(26, 1, 260, "weeks",
                            "Weeks a truce without agreement, or a quiet front (fighting "
                            "largely stopped), must last to count as frozen.", group=R)

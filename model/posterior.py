@@ -15,8 +15,8 @@ and the column.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from model.checks import ConfigError, show
 from model.parameters import Parameters
 
 WEIGHT = "weight"
+METADATA = b"escalation.calibration"   # the file's record of how it was made (JSON)
 MAX_PARTICLES = 20_000           # input safety: the medoid's time is quadratic in it (27 s
                                  # at 20,000 x 16 parameters, measured)
 MEDOID_BLOCK_CELLS = 4_000_000   # memory bound of one block of pairwise differences
@@ -39,6 +40,15 @@ class Posterior:
     names: tuple[str, ...]
     values: np.ndarray   # particles x parameters (float64)
     weights: np.ndarray  # normalised to sum 1
+    # How it was made (``METADATA``): "targets" names the target files it was fitted to
+    # (validation marks those patterns in-sample), "conditioned" how it was conditioned.
+    record: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The target files it was fitted to (empty: not recorded)."""
+        names = self.record.get("targets", ())
+        return tuple(str(name) for name in names) if isinstance(names, list | tuple) else ()
 
     def __len__(self) -> int:
         return len(self.weights)
@@ -140,10 +150,29 @@ def load_posterior(path: str | Path) -> Posterior:
                 raise ConfigError(source, name, f"{show(float(column[outside][0]))} is "
                                   f"outside the parameter's range [{low:g}, {high:g}]")
             matrix[:, j] = column
-    if (weights < 0).any() or not weights.sum() > 0:
-        raise ConfigError(source, WEIGHT, "weights must be at least 0, with a positive sum")
+    with np.errstate(over="ignore"):   # finite weights can still sum to inf (near 1e308)
+        total = weights.sum()
+    if (weights < 0).any() or not 0 < total < np.inf:
+        raise ConfigError(source, WEIGHT, "weights must be at least 0, with a positive "
+                          f"finite sum (got {show(float(total))})")
     return Posterior(source=source, sha256=hashlib.sha256(data).hexdigest(), names=names,
-                     values=matrix, weights=weights / weights.sum())
+                     values=matrix, weights=weights / total,
+                     record=_record(table.schema.metadata or {}, source))
+
+
+def _record(metadata: Mapping[bytes, bytes], source: str) -> dict[str, object]:
+    """The file's record of how it was made; a record that is not a JSON object is refused."""
+    import json
+
+    if METADATA not in metadata:
+        return {}
+    try:
+        record = json.loads(metadata[METADATA])
+    except ValueError:
+        record = None
+    if not isinstance(record, dict):
+        raise ConfigError(source, METADATA.decode(), "its record is not a JSON object")
+    return record
 
 
 def _numbers(table, name: str, source: str) -> np.ndarray:

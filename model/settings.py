@@ -28,7 +28,7 @@ REFERENCE_SETTINGS: dict[str, dict[str, float | bool]] = {
 class MechanismSetting:
     """A documented region where a mechanism of the brief fires in many runs ("on"), and
     the same setting with the mechanism switched off ("off" overrides on top of it).
-    tests/model/test_mechanisms_live.py shows each changes the outcome distribution;
+    tests/model/test_settings.py shows each changes the outcome distribution;
     docs/MECHANISMS.md traces one seeded run of each, week by week."""
 
     on: dict[str, float | bool]

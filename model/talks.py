@@ -19,6 +19,7 @@ class Talks:
     proposal_age: int = 0
     progress: float = 0.0
     settled: bool = False
+    imposed: bool = False   # the settlement's terms were imposed by an army's collapse
     terms: float = float("nan")
     truce_weeks: int = 0
     settled_weeks: int = 0
@@ -60,12 +61,20 @@ class Talks:
             self.settled_weeks = 0
             self.terms = territory
 
+    def impose(self, territory: float) -> None:
+        """An army collapsed: a settled truce on the current line, on the victor's terms."""
+        self.state = "truce"
+        self.settled = self.imposed = True
+        self.progress = 1.0
+        self.terms = territory
+        self.truce_weeks = self.settled_weeks = 0
+
     def violate(self) -> None:
         """A kinetic act between the belligerents ends any truce and settlement."""
         if self.state == "truce":
             self.collapses += 1
         self.state = "war"
-        self.settled = False
+        self.settled = self.imposed = False
         self.progress = 0.0
         self.truce_weeks = 0
         self.settled_weeks = 0

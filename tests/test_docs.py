@@ -34,3 +34,17 @@ def test_odd_names_the_reference_settings(odd):
         assert outcome in odd
         for name, value in setting.items():
             assert f"{name}={str(value).lower()}" in odd.replace(" ", "").lower(), name
+
+
+def test_readme_outcome_shares_are_the_measured_ones():
+    import importlib.util
+    import json
+
+    path = Path(__file__).parents[1] / "scripts" / "readme_figures.py"
+    spec = importlib.util.spec_from_file_location("readme_figures", path)
+    figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(figures)
+    measured = json.loads(figures.MEASURED.read_text(encoding="utf-8"))
+    assert figures.block(figures.README.read_text(encoding="utf-8")) == figures.render(
+        measured), "regenerate with `.venv/bin/python scripts/readme_figures.py`"
+    assert sum(measured[kind] for kind, _ in figures.KINDS) == measured["n"]

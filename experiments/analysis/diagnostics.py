@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.analysis.validation import COLUMNS, comparison_row, pattern_counts, verdict
+from experiments.analysis.validation import COLUMNS, comparison_row, verdict
 from experiments.results import wilson_interval
-from experiments.targets import TargetFile
+from experiments.targets import RunRecord, TargetFile, pattern_counts
 from model.posterior import weighted_quantiles
 
 PREDICTIVE_LEVEL = 0.90   # the posterior predictive interval: 5% to 95% of the draws
@@ -34,7 +34,7 @@ def generations_table(populations: pd.DataFrame, evaluations: Sequence[int],
     table["acceptance_rate"] = table["particles"] / table["simulations"]
     table["effective_sample_size"] = list(ess)[:len(table)]
     table["evaluations_total"] = list(evaluations)[:len(table)]
-    table["seconds"] = list(seconds)[:len(table)]
+    table["seconds"] = pd.Series(list(seconds)[:len(table)], dtype=float)  # None: unknown
     return table
 
 
@@ -54,11 +54,11 @@ def posterior_summary(frame: pd.DataFrame, weights: np.ndarray,
     return pd.DataFrame(rows)
 
 
-def predictive_table(draw_rules: Sequence[Sequence[str]], targets: Sequence[TargetFile]
-                     ) -> pd.DataFrame:
+def predictive_table(draw_records: Sequence[Sequence[RunRecord]],
+                     targets: Sequence[TargetFile]) -> pd.DataFrame:
     """The posterior predictive against each pattern, in validation's columns.
 
-    ``draw_rules`` holds the rules of the runs of each posterior draw. The model's
+    ``draw_records`` holds the records of the runs of each posterior draw. The model's
     share is pooled over all draws; its interval is the 90% posterior predictive
     interval (5% and 95% of the per-draw shares: parameter uncertainty and run-to-run
     noise together). ``agree``: that interval overlaps the target's; ``within``: the
@@ -67,13 +67,13 @@ def predictive_table(draw_rules: Sequence[Sequence[str]], targets: Sequence[Targ
     """
     tail = (1 - PREDICTIVE_LEVEL) / 2
     rows = []
-    pooled_rules = [rule for rules in draw_rules for rule in rules]
+    pooled = [record for records in draw_records for record in records]
     for target in targets:
-        n, counts = pattern_counts(pooled_rules, target)
-        per_draw = [pattern_counts(rules, target) for rules in draw_rules]
-        for j, pattern in enumerate(target.patterns):
-            shares = np.array([c[j] / m for m, c in per_draw if m])
-            k = counts[j]
+        per_draw = [pattern_counts(records, target) for records in draw_records]
+        for j, (pattern, (k, n)) in enumerate(zip(target.patterns,
+                                                  pattern_counts(pooled, target),
+                                                  strict=True)):
+            shares = np.array([c[j][0] / c[j][1] for c in per_draw if c[j][1]])
             low, high = ((float(np.quantile(shares, tail)), float(np.quantile(shares, 1 - tail)))
                          if len(shares) else (math.nan, math.nan))
             row = comparison_row(target, pattern, k, n, low, high)

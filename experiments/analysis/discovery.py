@@ -46,6 +46,17 @@ class Box:
                             for name, (low, high) in self.limits.items())
 
 
+PREFERRED = ("escalated", "negotiated", "frozen", "ongoing")   # the brief's order of interest
+
+
+def default_outcome(outcomes: pd.Series) -> str:
+    """The outcome to discover when none is named: the first of ``PREFERRED`` that some
+    but not all runs reached (a box needs runs on both sides), else the first present."""
+    counts = outcomes.astype(str).value_counts()
+    split = [o for o in PREFERRED if 0 < counts.get(o, 0) < len(outcomes)]
+    return (split or [o for o in PREFERRED if counts.get(o, 0)] or [PREFERRED[0]])[0]
+
+
 def find_boxes(features: pd.DataFrame, hit: pd.Series | np.ndarray, max_depth: int = 3,
                min_share: float = 0.02) -> list[Box]:
     """Boxes where ``hit`` is over-represented, densest first.

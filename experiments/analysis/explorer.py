@@ -14,10 +14,7 @@ Outcome shares keep imposed terms apart from an agreed settlement (brief §5):
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
-import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +27,7 @@ import pandas as pd
 # The workbench's folder formats, imported from where they are defined (one block to
 # follow if they move). check_results reads a sweep's manifest (read_manifest) and
 # refuses, in the CLI's words, what `escalation export` and `discover` refuse.
-from experiments import load_results
+from experiments import files, load_results
 from experiments.calibration.folder import (
     GENERATIONS,
     MANIFEST,
@@ -38,7 +35,6 @@ from experiments.calibration.folder import (
     POSTERIOR_SUMMARY,
     PREDICTIVE,
 )
-from experiments.files import LOCK
 from experiments.results import ResultsWarning, check_results, wilson_interval
 from model import ConfigError
 from model.outcomes import OUTCOMES, RULES
@@ -109,7 +105,7 @@ Results = SweepResults | CalibrationResults
 def open_results(folder: Path | str) -> Results:
     """Open a sweep, sensitivity or calibration folder; a ConfigError (one line) if refused."""
     folder = Path(folder).expanduser()
-    writer = _writer(folder)
+    writer = files.writer(folder)
     if writer is not None:
         pid = f"(pid {writer}) " if writer.isdigit() else ""
         raise ConfigError(str(folder), "", f"another escalation command {pid}is writing to "
@@ -120,7 +116,7 @@ def open_results(folder: Path | str) -> Results:
     manifest = check_results(folder)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResultsWarning)
-        runs = load_results(folder)
+        runs = load_results(folder, partial=True)   # a stopped sweep: what it holds, said
     if runs.empty:
         raise ConfigError(str(folder), "", "no finished runs in this folder")
     notes = [str(w.message) for w in caught if issubclass(w.category, ResultsWarning)]
@@ -131,23 +127,6 @@ def open_results(folder: Path | str) -> Results:
     indices = folder / SENSITIVITY_CSV
     return SweepResults(folder, manifest, runs, tuple(dict.fromkeys(notes)),
                         _read_csv(indices) if indices.exists() else None)
-
-
-def _writer(folder: Path) -> str | None:
-    """Who holds the folder's one-writer lock (its pid as written), None if nobody does."""
-    try:
-        fd = os.open(folder / LOCK, os.O_RDONLY | os.O_CLOEXEC)
-    except (FileNotFoundError, NotADirectoryError, PermissionError):
-        return None   # no folder, never written, or not ours to read: the readers say which
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)   # released by close, below
-    except OSError as exc:
-        if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
-            raise
-        return os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    finally:
-        os.close(fd)
-    return None
 
 
 def _calibration_manifest(folder: Path) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from experiments.analysis.compare import (
     ALPHA,
     Comparison,
     compare,
-    finding,
+    driver,
     max_half_width,
     p_text,
     pct,
@@ -30,10 +30,28 @@ from experiments.analysis.compare import (
     stratified,
     value_text,
 )
-from experiments.analysis.figures import COLORS, outcome_heatmaps, save
-from experiments.analysis.uncertainty import uncertainty_markdown
+from experiments.analysis.figures import outcome_heatmaps, save, series_styles, stamp
+from experiments.analysis.findings import (
+    FOLLOW_UP_COLUMNS,
+    HOLDS_DEFINITION,
+    NOUN,
+    changes,
+    follow_up_sentence,
+    mechanism_sentence,
+    outcome_sentence,
+    posterior_sentence,
+)
+from experiments.analysis.summaries import (
+    KIND_TITLES,
+    KINDS,
+    LEGEND,
+    SweepFacts,
+    ending_counts,
+    outcome_columns,
+    plain,
+)
+from experiments.analysis.uncertainty import RANGE_LEVEL, draw_shares, uncertainty_markdown
 from experiments.questions import Lever, Question
-from experiments.results import outcome_columns
 from model.checks import ConfigError
 from model.outcomes import OUTCOMES
 
@@ -49,16 +67,19 @@ class Section:
     question: Question
     folder: Path
     comparisons: tuple[Comparison, ...]
-    sentences: tuple[str, ...]
+    sentences: tuple[tuple[str, ...], ...]   # per lever: how runs end, mechanism, posterior
     half_width: float
     scenario: str
     markdown: str
     figures: dict[str, Figure]   # file name in figures/ -> figure
+    follow_up: str = ""          # how often endings held, when the runs were followed up
 
 
 def columns(question: Question) -> list[str]:
-    """The run-table columns a question's section needs."""
-    return sorted({"point_id", "outcome", *(lv.parameter for lv in question.levers),
+    """The run-table columns a question's section needs (the follow-up's are read when
+    a sweep has them)."""
+    return sorted({"point_id", "outcome", "rule", "decided_step", *FOLLOW_UP_COLUMNS,
+                   *(lv.parameter for lv in question.levers),
                    *(m[0] for lv in question.levers for m in (lv.moved, *lv.metrics))})
 
 
@@ -75,8 +96,8 @@ def section(question: Question, runs: pd.DataFrame, manifest: dict, folder: Path
             raise ConfigError(manifest["sweep_file"], f"vary.{lever.parameter}",
                               f"Q{question.number} compares this parameter; the sweep must "
                               "vary it")
-    counts = pd.crosstab(runs["point_id"], runs["outcome"], dropna=False)
-    per_point = outcome_columns(counts.reindex(columns=list(OUTCOMES), fill_value=0))
+    facts = SweepFacts.of(manifest)
+    per_point = outcome_columns(ending_counts(runs, "point_id"))
     half_width = max_half_width(per_point)
     comparisons, sentences, parts, figures = [], [], [], {}
     for lever in levers:
@@ -84,28 +105,36 @@ def section(question: Question, runs: pd.DataFrame, manifest: dict, folder: Path
         others = [lv.parameter for lv in levers if lv is not lever]
         strata = stratified(runs, lever.parameter, others[0], lever.descending) if others else ()
         arms = comparison.arms.index
-        lead = lever.lead.format(first=value_text(arms[0]), last=value_text(arms[-1]))
-        sentence = finding(comparison, lead, lever.focus, strata) + " " + mechanism(
-            runs, lever, arms[0], arms[-1])
-        uncertainty = ""
+        first, last = arms[0], arms[-1]
+        lead = lever.lead.format(first=value_text(first), last=value_text(last))
+        found = changes(runs, lever, first, last)
+        said = [outcome_sentence(comparison, lead, found, lever.focus, strata),
+                mechanism_sentence(lever, found, first, last)]
+        uncertainty, per_draw = "", None
         if "draw_id" in runs:
-            uncertainty, holds = uncertainty_markdown(runs, lever.parameter, arms[0], arms[-1])
-            sentence += " " + holds
+            uncertainty, agreement = uncertainty_markdown(runs, lever.parameter, first, last)
+            said.append(posterior_sentence(agreement, first, last))
+            per_draw = draw_shares(runs, lever.parameter)
         name = f"q{question.number}_{lever.parameter}.png"
-        figures[name] = arms_figure(comparison, question)
+        figures[name] = arms_figure(comparison, question, facts.line(len(runs)), per_draw)
         comparisons.append(comparison)
-        sentences.append(sentence)
+        sentences.append(tuple(said))
         parts.append(_lever_markdown(question.number, lever, comparison, strata, runs,
                                      Path(FIGURES) / name) + uncertainty)
     if len(levers) >= 2:
         name = f"q{question.number}_heatmaps.png"
         figures[name] = outcome_heatmaps(runs, levers[0].parameter, levers[1].parameter)
+        stamp(figures[name], facts.line(len(runs)) + "; each cell: share of its runs, "
+              "other parameters pooled (no interval)")
         parts.append(f"Outcome probabilities at every combination of "
                      f"`{levers[0].parameter}` and `{levers[1].parameter}`:\n\n"
                      f"![Q{question.number} heatmaps]({FIGURES}/{name})\n")
-    header = _header(question, manifest, folder, len(runs), half_width, smoke, sentences)
+    follow_up = (follow_up_sentence(runs, facts.follow_up)
+                 if facts.follow_up > 0 and set(FOLLOW_UP_COLUMNS) <= set(runs) else "")
+    header = _header(question, manifest, folder, len(runs), half_width, smoke, sentences,
+                     facts, follow_up)
     return Section(question, folder, tuple(comparisons), tuple(sentences), half_width,
-                   Path(manifest["scenario"]).stem, "\n".join([header, *parts]), figures)
+                   facts.scenario, "\n".join([header, *parts]), figures, follow_up)
 
 
 def write_report(sections: list[Section], out: Path | str, text: str) -> Path:
@@ -121,7 +150,8 @@ def write_report(sections: list[Section], out: Path | str, text: str) -> Path:
 
 
 def _header(question: Question, manifest: dict, folder: Path, runs: int, half_width: float,
-            smoke: str | None, sentences: list[str]) -> str:
+            smoke: str | None, sentences: list[tuple[str, ...]], facts: SweepFacts,
+            follow_up: str) -> str:
     met = half_width <= HALF_WIDTH_TARGET
     check = (f"largest Wilson 95% half-width over the {manifest['points']} points and four "
              f"outcomes: ±{half_width:.3f}, which {'meets' if met else 'does not meet'} the "
@@ -129,13 +159,18 @@ def _header(question: Question, manifest: dict, folder: Path, runs: int, half_wi
     if smoke:
         check += f" (smoke run, {smoke}: the target is not met by design; do not quote these "
         check += "numbers)"
-    findings = "\n".join(f"**Finding.** {s}" for s in sentences)
+    drawn = (f", replication r on posterior draw r % {facts.draws}" if facts.draws else
+             ", all at the scenario's calibrated point values")
+    findings = "\n".join(f"**Finding.** {' '.join(s)}" for s in sentences)
+    if follow_up:
+        findings += f"\n\n**Follow-up.** {follow_up}"
     return (f"## Q{question.number}. {question.title}\n\n"
             f"**Question** (brief §1): {question.asked}\n\n"
             f"**The seed's words:** \"{question.seed}\"\n\n"
             f"**Sweep:** `experiments/configs/{question.config}` → `{folder.as_posix()}/`: "
             f"{manifest['points']} parameter point(s) × {manifest['replications']} "
-            f"replications = {runs} runs; {check}.\n\n{findings}\n")
+            f"replications = {runs} runs of `{facts.scenario}`, horizon {facts.horizon} "
+            f"weeks{drawn}; {check}.\n\n{findings}\n")
 
 
 def _lever_markdown(number: int, lever: Lever, comparison: Comparison,
@@ -148,20 +183,25 @@ def _lever_markdown(number: int, lever: Lever, comparison: Comparison,
     metric_cols = [(col, label, scale) for col, label, scale in (lever.moved, *lever.metrics)
                    if col in runs]
     means = runs.groupby(name)[[c for c, _, _ in metric_cols]].mean() if metric_cols else None
-    head = ["`" + name + "`", "n", *OUTCOMES, *(label for _, label, _ in metric_cols)]
+    shown = ["negotiated", *(k for k in KINDS if f"{k}_share" in arms), *OUTCOMES[1:]]
+    head = ["`" + name + "`", "n", *(KIND_TITLES.get(o, o) for o in shown),
+            *(label for _, label, _ in metric_cols)]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + " --- |" * len(head))
     for value, row in arms.iterrows():
         cells = [value_text(value), str(int(row["n"]))]
         cells += [f"{row[f'{o}_share']:.1%} [{row[f'{o}_ci_low']:.1%}, {row[f'{o}_ci_high']:.1%}]"
-                  for o in OUTCOMES]
+                  for o in shown]
         cells += [f"{means.at[value, col] * scale:.2f}" for col, _, scale in metric_cols]
         lines.append("| " + " | ".join(cells) + " |")
     pooled = runs[name].nunique() < runs["point_id"].nunique()
     lines.append("\nShares of runs with Wilson 95% intervals"
-                 + (", pooled over the other varied parameter." if pooled else "."))
-    verdict = ("the difference between arms is larger than the noise" if comparison.detected
-               else "no detectable difference between arms")
+                 + (", pooled over the other varied parameter" if pooled else "")
+                 + "; negotiated = settlement + imposed; mechanism columns: means per run.")
+    verdict = (f"the arms differ by more than the noise, mostly in {NOUN[driver(comparison)]} "
+               f"({comparison.contributions[driver(comparison)]:.0%} of χ²)"
+               if comparison.detected else "the outcome shares do not differ by more than "
+               "the noise")
     test = (f"χ² = {comparison.chi2:.1f}, dof = {comparison.dof}, {p_text(comparison.p_value)}"
             if comparison.dof else "no test possible, every run ends the same way")
     if comparison.dof and comparison.min_expected < 5:
@@ -194,37 +234,16 @@ def _lever_markdown(number: int, lever: Lever, comparison: Comparison,
     return "\n".join(lines)
 
 
-def mechanism(runs: pd.DataFrame, lever: Lever, first: object, last: object) -> str:
-    """Whether the lever moved what it names over the runs, and the mechanism's means.
-
-    Compares the mean of the lever's ``moved`` column (and of its ``metrics``) between
-    the first and the last arm, so that a null finding says whether the lever moved
-    at all, and a finding says which mechanism carries it.
-    """
-    means = runs.groupby(lever.parameter)[[c for c, _, _ in (lever.moved, *lever.metrics)
-                                           if c in runs]].mean()
-    column, label, scale = lever.moved
-    if column not in means:
-        return f"(The run table has no `{column}` column: whether the lever moved is unknown.)"
-
-    def change(col: str, name: str, k: float) -> str:
-        return f"{name} {means.at[first, col] * k:.3g} → {means.at[last, col] * k:.3g}"
-
-    moved = not np.isclose(means.at[first, column], means.at[last, column], rtol=0.02)
-    others = [change(c, n, k) for c, n, k in lever.metrics if c in means]
-    head = "The lever moved" if moved else "The lever did not move what it names"
-    return (f"{head} ({value_text(first)} → {value_text(last)}): {change(column, label, scale)}"
-            + ("; mechanism: " + "; ".join(others) if others else "") + ".")
-
-
 def _mode(arms: pd.DataFrame, arm: object) -> str:
     shares = {o: arms.at[arm, f"{o}_share"] for o in OUTCOMES}
     top = max(shares, key=shares.__getitem__)
     return f"{top} ({pct(shares[top])})"
 
 
-def document(sections: list[Section], smoke: str | None, code_version: str, now: str) -> str:
-    """The whole report: how to read it, the findings at a glance, then each section.
+def document(sections: list[Section], smoke: str | None, code_version: str, now: str,
+             limitations: str = "") -> str:
+    """The whole report: how to read it, the findings at a glance, the limitations
+    (``limitations``: ``limitations_markdown``), then each section.
 
     ``code_version`` and ``now`` (e.g. "2025-07-01 12:00 UTC") say what made it, when.
     """
@@ -234,8 +253,6 @@ def document(sections: list[Section], smoke: str | None, code_version: str, now:
               f"**Not met**: the largest half-width is ±{worst:.3f}"
               + (f" (smoke run, {smoke}; do not quote these numbers)." if smoke else "."))
     scenarios = ", ".join(f"`{name}`" for name in sorted({s.scenario for s in sections}))
-    glance = "\n".join(f"{s.question.number}. **{s.question.title}.** " + " ".join(s.sentences)
-                       for s in sections)
     intro = (
         "# What the model shows: the six questions of the model brief\n\n"
         f"Generated by `escalation report{' --smoke' if smoke else ''}` on {now}, code version "
@@ -244,38 +261,76 @@ def document(sections: list[Section], smoke: str | None, code_version: str, now:
            if smoke else "") + "\n\n"
         "**How to read it.** Each question compares *arms*: the values of the parameter "
         "the question is about, every other parameter at the seed scenario's value (or "
-        "pooled over the other varied parameter, for Q4). A run ends negotiated, frozen, "
-        "escalated, or is still ongoing at the horizon. Shares carry Wilson 95% intervals. "
-        "A chi-square test of independence between arm and outcome says whether the arms "
-        f"differ by more than the noise (p < {ALPHA}); the intervals show which outcome's "
-        "share moves. The finding sentences are generated from these numbers.\n\n"
+        "pooled over the other varied parameter, for Q4). Each section gives its runs, "
+        "horizon and posterior draws. A run ends negotiated (split into agreed "
+        "settlements and imposed terms), frozen, escalated, or is still ongoing at the "
+        f"horizon: {LEGEND} Shares carry Wilson 95% intervals. A chi-square test of "
+        "independence between arm and outcome says whether the arms differ by more than "
+        f"the noise (p < {ALPHA}), and which outcome contributes most to it. A finding "
+        "names an outcome as moving only where its 95% intervals at the first and the last "
+        "arm do not overlap; a mechanism column *moved* when its means differ by more than "
+        "1.96 standard errors. The sentences are generated from these numbers by the rules "
+        f"of `experiments/analysis/findings.py`.\n\n{HOLDS_DEFINITION}\n\n"
         f"**Precision target:** every interval's half-width at most ±{HALF_WIDTH_TARGET} "
         f"(checked from the results, per parameter point). {target}\n\n"
-        f"## Findings at a glance\n\n{glance}\n")
-    return "\n".join([intro, *(s.markdown for s in sections)])
+        f"## Findings at a glance\n\n{glance(sections)}\n")
+    return "\n".join([intro, *([limitations] if limitations else []),
+                      *(s.markdown for s in sections)])
 
 
-def arms_figure(comparison: Comparison, question: Question) -> Figure:
-    """Share of each outcome per arm with Wilson 95% intervals (drawn without pyplot)."""
+def glance(sections: list[Section]) -> str:
+    """One item per question: per lever how runs end, with what moved and the posterior
+    beneath it (and the follow-up's sentence)."""
+    items = []
+    for s in sections:
+        lines = [f"{s.question.number}. **{s.question.title}.**"]
+        for ending, *detail in s.sentences:
+            lines += [f"   - {ending}", *(f"     - {d}" for d in detail)]
+        if s.follow_up:
+            lines.append(f"   - {s.follow_up}")
+        items.append("\n".join(lines))
+    return "\n".join(items)
+
+
+def arms_figure(comparison: Comparison, question: Question, line: str,
+                per_draw: pd.DataFrame | None = None) -> Figure:
+    """Share of each ending per arm with Wilson 95% intervals and, for runs over posterior
+    draws (``per_draw``: ``draw_shares``), the range of the per-draw shares beside them:
+    the parameter uncertainty the report quotes. ``line``: where the numbers come from."""
     arms = comparison.arms
     numeric = not any(isinstance(v, bool | np.bool_) for v in arms.index)
     x = arms.index.to_numpy(dtype=float) if numeric else np.arange(len(arms))
     step = float(np.min(np.diff(np.sort(x)))) if len(x) > 1 else 1.0
-    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
+    fig = Figure(figsize=(8, 4.8), layout="constrained")
     ax = fig.add_subplot()
-    for i, o in enumerate(OUTCOMES):
+    styles = series_styles(arms)
+    for i, (o, label, color) in enumerate(styles):
+        at = x + (i - (len(styles) - 1) / 2) * 0.045 * step
         share = arms[f"{o}_share"].to_numpy()
         err = np.vstack([share - arms[f"{o}_ci_low"], arms[f"{o}_ci_high"] - share])
-        ax.errorbar(x + (i - 1.5) * 0.04 * step, share, yerr=err, fmt="o-", capsize=3,
-                    color=COLORS[o], label=o, linewidth=1)
+        ax.errorbar(at, share, yerr=err, fmt="o-", capsize=3, color=color, label=label,
+                    linewidth=1)
+        if per_draw is not None and o in per_draw:
+            ranges = [per_draw.xs(arm, level=0)[o].quantile([(1 - RANGE_LEVEL) / 2,
+                                                               (1 + RANGE_LEVEL) / 2])
+                      for arm in arms.index]
+            ax.vlines(at + 0.015 * step, [r.iloc[0] for r in ranges], [r.iloc[1] for r in ranges],
+                      color=color, linewidth=5, alpha=0.3)
     if not numeric:
         ax.set_xticks(x, [value_text(v) for v in arms.index])
         ax.set_xlim(-0.5, len(x) - 0.5)
-    ax.set_xlabel(comparison.parameter)
-    ax.set_ylabel("share of runs (Wilson 95% CI)")
+    ax.set_xlabel(f"{plain(comparison.parameter)} ({comparison.parameter})")
+    ax.set_ylabel("share of runs")
     ax.set_ylim(-0.02, 1.02)
-    fig.legend(ncols=4, loc="outside lower center", fontsize=8)
-    ax.set_title(f"Q{question.number}. {question.title}: outcome shares by "
-                 f"{comparison.parameter} ({p_text(comparison.p_value)})", fontsize=10)
-    return fig
-
+    fig.legend(ncols=len(styles), loc="outside lower center", fontsize=8)
+    test = p_text(comparison.p_value)
+    if comparison.detected:
+        test += f", mostly from {NOUN[driver(comparison)]}"
+    intervals = "thin bars: Wilson 95% intervals"
+    if per_draw is not None:
+        draws = per_draw.index.get_level_values(1).nunique()
+        intervals += (f"; wide pale bars: {RANGE_LEVEL:.0%} range of the share over the "
+                      f"{draws} posterior draws")
+    fig.suptitle(f"Q{question.number}. {question.title}: outcome shares by "
+                 f"{comparison.parameter} (chi-square {test})", fontsize=10)
+    return stamp(fig, f"{line}; {intervals}")

@@ -102,14 +102,17 @@ def indices_figure(table: pd.DataFrame):  # -> matplotlib.figure.Figure
 
     shown = [i for i in LABELS if i in set(table["index"])]
     params = list(dict.fromkeys(table["parameter"]))
-    fig = Figure(figsize=(3.2 * len(OUTCOMES), 0.9 + (0.35 * len(params) + 0.8) * len(shown)),
-                 layout="constrained")
+    # an outcome whose share never varied has no index anywhere: no panel, said in the title
+    drawn = [o for o in OUTCOMES if table.loc[table["outcome"] == o, "value"].notna().any()]
+    constant = [o for o in OUTCOMES if o not in drawn]
+    fig = Figure(figsize=(3.2 * max(2, len(drawn)),
+                          0.9 + (0.35 * len(params) + 0.8) * len(shown)), layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(len(shown), len(OUTCOMES), squeeze=False, sharey=True)
+    axes = fig.subplots(len(shown), max(1, len(drawn)), squeeze=False, sharey=True)
     y = np.arange(len(params))
     for row, index in enumerate(shown):
         part = table[table["index"] == index]
-        for col, outcome in enumerate(OUTCOMES):
+        for col, outcome in enumerate(drawn):
             ax = axes[row, col]
             cell = part[part["outcome"] == outcome].set_index("parameter").reindex(params)
             values = cell["value"].to_numpy(float)
@@ -123,8 +126,9 @@ def indices_figure(table: pd.DataFrame):  # -> matplotlib.figure.Figure
             undefined = " (share constant)" if np.isnan(values).all() else ""
             ax.set_title(f"{outcome}: {LABELS[index]}{undefined}", fontsize=9)
     axes[0, 0].invert_yaxis()  # shared: first parameter on top everywhere
-    fig.suptitle("Sensitivity of outcome probabilities (bars: index; whiskers: 95% CI)",
-                 fontsize=10)
+    fig.suptitle("Sensitivity of outcome probabilities (bars: index; whiskers: 95% CI)"
+                 + (f"; no panel for {', '.join(constant)}: its share never varied"
+                    if constant else ""), fontsize=10)
     return fig
 
 

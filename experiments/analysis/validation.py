@@ -1,10 +1,10 @@
 """Model against history: each pattern of a target file beside the model's share.
 
-Pure functions of a run table (one row per run, with its ``rule``) and of loaded
-target files (``experiments.targets``). For each pattern the model's share is the
-share of runs ended by one of the pattern's rules, among all runs (``among = "all"``)
-or among the runs whose fighting ended (``among = "ended"``: rules
-``ENDING_RULES``), with its Wilson 95% interval. The model **agrees** with a pattern
+Pure functions of a run table (one row per run, with its rule and weeks: a
+``RunRecord``) and of loaded target files (``experiments.targets``). For each pattern the
+model's share is the share of runs the pattern counts (a rule, still fighting at a
+week, fighting resumed after an ending: ``targets.pattern_counts``) among the runs it
+compares, with its Wilson 95% interval. The model **agrees** with a pattern
 when its interval overlaps the target's: the target's own interval (Wilson 95% of
 k/n, or the file's low/high), or, for a bound, the region the bound allows, so a
 bound holds unless the model's whole interval lies beyond it. With no run in the
@@ -14,8 +14,7 @@ comparison set the model has no share, and does not agree.
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,45 +22,59 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from experiments.results import wilson_interval
-from experiments.targets import Pattern, TargetFile
+from experiments.targets import (
+    RECORD_COLUMNS,
+    Pattern,
+    RunRecord,
+    TargetFile,
+    pattern_counts,
+)
 from model.outcomes import ENDING_RULES
 
 COLUMNS = ["target", "pattern", "counts", "among", "model_k", "model_n", "model_share",
            "model_ci_low", "model_ci_high", "target_kind", "target_value", "target_low",
-           "target_high", "target_k", "target_n", "agree", "verdict"]
+           "target_high", "target_k", "target_n", "agree", "verdict", "sample"]
 AGREE_COLOR = "#029e73"
 DISAGREE_COLOR = "#d55e00"
 TARGET_COLOR = "#8c8c8c"
 
 
-def pattern_counts(rules: Sequence[str], target: TargetFile) -> tuple[int, list[int]]:
-    """The size of the comparison set (all runs, or those that ended) and, per pattern,
-    how many of its runs the pattern counts. Plain Python: calibration calls it for
-    every particle."""
-    if target.among == "ended":
-        rules = [rule for rule in rules if rule in ENDING_RULES]
-    tally = Counter(rules)
-    return len(rules), [sum(tally[rule] for rule in pattern.rules)
-                        for pattern in target.patterns]
+def run_records(runs: pd.DataFrame) -> list[RunRecord]:
+    """The records of a run table (columns ``RECORD_COLUMNS``)."""
+    columns = [runs[c].astype(str if c == "rule" else int).tolist() for c in RECORD_COLUMNS]
+    return [RunRecord(*row) for row in zip(*columns, strict=True)]
 
 
-def compare(runs: pd.DataFrame, targets: TargetFile | Sequence[TargetFile]) -> pd.DataFrame:
-    """One row per pattern: the model's share and interval, the target's, and ``agree``.
+def compare(runs: pd.DataFrame, targets: TargetFile | Sequence[TargetFile],
+            fitted: Collection[str] | None = None) -> pd.DataFrame:
+    """One row per pattern: the model's share and interval, the target's, ``agree``, and
+    ``sample``: "in-sample" where the pattern's target file is one the posterior in use
+    was fitted to (``fitted``, its target names), "out-of-sample" where not, and
+    "uncalibrated" when the runs use no posterior (``fitted`` None).
 
-    ``runs`` needs a ``rule`` column (model.outcomes.RULES). Columns: ``COLUMNS``.
+    ``runs`` needs the columns ``RECORD_COLUMNS`` (rule, decided_step, ended_step,
+    resumed_step, last_step). Columns: ``COLUMNS``.
     """
     files = [targets] if isinstance(targets, TargetFile) else list(targets)
-    all_rules = runs["rule"].astype(str).tolist()
+    records = run_records(runs)
     rows = []
     for target in files:
-        n, counts = pattern_counts(all_rules, target)
-        for pattern, k in zip(target.patterns, counts, strict=True):
+        for pattern, (k, n) in zip(target.patterns, pattern_counts(records, target),
+                                   strict=True):
             rows.append(comparison_row(target, pattern, k, n, *wilson_interval(k, n)))
-    frame = pd.DataFrame(rows, columns=COLUMNS[:-1])
+    frame = pd.DataFrame(rows, columns=COLUMNS[:-2])
     frame["verdict"] = [verdict(row) for _, row in frame.iterrows()]
+    frame["sample"] = [sample_of(name, fitted) for name in frame["target"]]
     for column in ("target_k", "target_n"):
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def sample_of(target: str, fitted: Collection[str] | None) -> str:
+    """Whether a target file's patterns test the fit in or out of sample."""
+    if fitted is None:
+        return "uncalibrated"
+    return "in-sample" if target in fitted else "out-of-sample"
 
 
 def comparison_row(target: TargetFile, pattern: Pattern, k: int, n: int, low: float,
@@ -107,15 +120,18 @@ def target_text(row: pd.Series) -> str:
 
 def format_table(table: pd.DataFrame) -> str:
     """The comparison as a Markdown table (also what the command prints)."""
-    lines = ["| target | pattern | among | model | model 95% | target | target 95% | verdict |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    sampled = "sample" in table
+    lines = ["| target | pattern | among | model | model 95% | target | target 95% | verdict |"
+             + (" sample |" if sampled else ""),
+             "| --- | --- | --- | --- | --- | --- | --- | --- |" + (" --- |" if sampled else "")]
     for _, row in table.iterrows():
         model = ("n/a" if row["model_n"] == 0 else
                  f"{row['model_share']:.3f} ({row['model_k']}/{row['model_n']})")
         lines.append(
             f"| {row['target']} | {row['pattern']} | {row['among']} | {model} | "
             f"{_interval(row['model_ci_low'], row['model_ci_high'])} | {target_text(row)} | "
-            f"{_interval(row['target_low'], row['target_high'])} | {verdict(row)} |")
+            f"{_interval(row['target_low'], row['target_high'])} | {verdict(row)} |"
+            + (f" {row['sample']} |" if sampled else ""))
     return "\n".join(lines)
 
 
@@ -130,7 +146,10 @@ def document(table: pd.DataFrame, targets: Sequence[TargetFile], runs: int, scen
         "k/n, or the file's low/high); a bound **holds** unless the model's whole interval "
         "lies beyond it. Shares are taken among all runs (`all`) or among the runs whose "
         f"fighting ended (`ended`: rules {', '.join(ENDING_RULES)}).", "",
-        f"**{agree} of {len(table)} patterns agree.**", "",
+        "A pattern is **in-sample** when its target file is one the posterior in use was "
+        "fitted to (agreeing there is a fit check), **out-of-sample** when it is not (a test "
+        "of the model on a pattern it was not fitted to).", "",
+        f"**{agree} of {len(table)} patterns agree** ({sample_counts(table)}).", "",
         format_table(table), "", "![validation](figures/validation.png)", ""]
     for target in targets:
         lines += [f"## {target.name}", "", target.description, "",
@@ -152,6 +171,14 @@ def document(table: pd.DataFrame, targets: Sequence[TargetFile], runs: int, scen
                 lines.append(f"  Reasoning: {pattern.reasoning}")
         lines.append("")
     return "\n".join(lines)
+
+
+def sample_counts(table: pd.DataFrame) -> str:
+    """E.g. "in-sample: 9 of 10 agree; out-of-sample: 1 of 2 agree"."""
+    parts = []
+    for sample, group in table.groupby("sample", sort=True):
+        parts.append(f"{sample}: {int(group['agree'].sum())} of {len(group)} agree")
+    return "; ".join(parts)
 
 
 def validation_figure(table: pd.DataFrame, model_interval: str = "Wilson 95%") -> Figure:

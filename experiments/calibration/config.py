@@ -54,7 +54,7 @@ from typing import Any
 
 from experiments.config import range_bounds
 from experiments.seeds import MAX_SEED
-from experiments.targets import TargetFile, load_targets
+from experiments.targets import TargetFile, load_targets, run_settings
 from model.checks import (
     ConfigError,
     flag,
@@ -111,8 +111,13 @@ class Calibration:
     screening: dict[str, float] | None       # screened parameter -> mu* of the distance
 
 
-def load_calibration(path: str | Path) -> Calibration:
-    """Read and validate a calibration file (and its screening folder, if it names one)."""
+def load_calibration(path: str | Path, leave_out: str | None = None) -> Calibration:
+    """Read and validate a calibration file (and its screening folder, if it names one).
+
+    ``leave_out``: the name of one of its target files to fit without (a leave-one-out
+    check: that file then validates the fit out of sample). It is another calibration:
+    its name gains ``_without_<target>`` and its identity differs.
+    """
     source = str(path)
     folder = Path(path).parent
     raw, _ = read_toml(path, "calibration file")
@@ -133,6 +138,13 @@ def load_calibration(path: str | Path) -> Calibration:
             raise ConfigError(source, f"calibration.targets[{i}]", f"target {target.name!r} "
                               "is given twice")
         seen.add(target.name)
+    if leave_out is not None:
+        if leave_out not in seen or len(targets) < 2:
+            raise ConfigError("--leave-out", leave_out, f"must name one of the calibration's "
+                              f"target files ({', '.join(sorted(seen))}), and leave at least "
+                              "one")
+        targets = tuple(t for t in targets if t.name != leave_out)
+        name = f"{name}_without_{leave_out}"[:100]
     counts = {key: whole(head.get(key), source, f"calibration.{key}", low, high)
               for key, low, high in (("seed", 0, MAX_SEED),
                                      ("population", 2, MAX_POPULATION),
@@ -156,12 +168,7 @@ def load_calibration(path: str | Path) -> Calibration:
     fixed_raw = table(raw, "fixed", source, required=False)
     checked = base.with_overrides(fixed_raw, source, prefix="fixed.")
     fixed = {key: getattr(checked, key) for key in fixed_raw}
-    horizons = {t.horizon_weeks for t in targets if t.horizon_weeks is not None}
-    if "horizon_weeks" not in fixed and horizons:
-        if len(horizons) > 1:
-            raise ConfigError(source, "fixed.horizon_weeks", "the target files give different "
-                              "horizons; set horizon_weeks here")
-        fixed["horizon_weeks"] = horizons.pop()
+    fixed.update(run_settings(targets, fixed, source))
     priors = _priors(table(raw, "priors", source), fixed, base, source)
     screening = None
     if "screening" in raw:

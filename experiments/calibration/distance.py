@@ -1,13 +1,14 @@
 """A particle's summary statistics and its ABC distance to the empirical targets.
 
 A particle's summary statistics are the shares its runs give to each pattern of the
-target files (``pattern_counts``: among all runs, or among the runs whose fighting
-ended). Its distance to history is the root sum of squared standardised gaps, one per
-pattern: ``(share - target) / scale`` for a share, and the excess beyond the bound for a
-bound, where ``scale`` is the target's own standard error (its 95% interval's
-half-width / 1.96). A comparison set with no run (no run ended, say) has no shares: each
-of its patterns then counts the largest gap any share could have, so "nothing ended"
-never fits better than a wrong mix of endings.
+target files (``experiments.targets.pattern_counts``: a rule, still fighting at a week,
+fighting resumed after an ending, each among the runs the pattern compares). Its
+distance to history is the root sum of squared standardised gaps, one per pattern:
+``(share - target) / scale`` for a share, and the excess beyond the bound for a bound,
+where ``scale`` is the target's own standard error (its 95% interval's half-width /
+1.96). A pattern that compares no run (no run ended, say) has no share: it counts the
+largest gap any share could have, so "nothing ended" never fits better than a wrong mix
+of endings.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import math
 from collections.abc import Sequence
 from statistics import NormalDist
 
-from experiments.analysis.validation import pattern_counts
-from experiments.targets import Pattern, TargetFile
+from experiments.targets import Pattern, RunRecord, TargetFile, compares_all, pattern_counts
 
 Z95 = NormalDist().inv_cdf(0.975)
 MIN_SCALE = 1e-3          # a target interval of zero width would make any gap infinite
@@ -27,16 +27,17 @@ def statistic_key(target: TargetFile, pattern: Pattern) -> str:
     return f"{target.name}.{pattern.name}"
 
 
-def summary_statistics(rules: Sequence[str], targets: Sequence[TargetFile]
+def summary_statistics(records: Sequence[RunRecord], targets: Sequence[TargetFile]
                        ) -> dict[str, float]:
-    """Each pattern's share of the runs (0 with an empty comparison set), and each
-    target's comparison-set size (``<target>.n``)."""
+    """Each pattern's share of the runs it compares (0 when it compares none), and the
+    number it compares (``<key>.n``)."""
     stats: dict[str, float] = {}
     for target in targets:
-        n, counts = pattern_counts(rules, target)
-        stats[f"{target.name}.n"] = float(n)
-        for pattern, k in zip(target.patterns, counts, strict=True):
-            stats[statistic_key(target, pattern)] = k / n if n else 0.0
+        for pattern, (k, n) in zip(target.patterns, pattern_counts(records, target),
+                                   strict=True):
+            key = statistic_key(target, pattern)
+            stats[key] = k / n if n else 0.0
+            stats[f"{key}.n"] = float(n)
     return stats
 
 
@@ -44,8 +45,8 @@ def observed_statistics(targets: Sequence[TargetFile]) -> dict[str, float]:
     """The targets in the shape of ``summary_statistics`` (a bound: the bound itself)."""
     stats: dict[str, float] = {}
     for target in targets:
-        stats[f"{target.name}.n"] = math.nan
         for pattern in target.patterns:
+            stats[f"{statistic_key(target, pattern)}.n"] = math.nan
             value = pattern.value
             if value is None:
                 value = pattern.upper if pattern.upper is not None else pattern.lower
@@ -76,38 +77,34 @@ class TargetDistance:
 
     def __init__(self, targets: Sequence[TargetFile]) -> None:
         self.targets = tuple(targets)
-        self.terms = [(statistic_key(t, p), f"{t.name}.n", p, worst_gap(p))
+        self.terms = [(statistic_key(t, p), f"{statistic_key(t, p)}.n", p, worst_gap(p))
                       for t in targets for p in t.patterns]
 
     def __call__(self, stats: dict[str, float], _observed: dict[str, float]) -> float:
         return math.sqrt(sum((pattern_gap(stats[key], pattern) if stats[n] else worst) ** 2
                              for key, n, pattern, worst in self.terms))
 
-    def lowest(self, rules: Sequence[str], total: int) -> float:
+    def lowest(self, records: Sequence[RunRecord], total: int) -> float:
         """The least distance a particle can reach once all ``total`` of its runs are in,
-        given the rules its first runs ended by, whatever the other runs do.
+        given the records of its first runs, whatever the other runs do.
 
         Each pattern's final share can only lie between what the remaining runs could
-        make of it (none of them counted, or all of them); its gap is the least over that
-        range, and the root sum of those least gaps is at most the final distance. A
-        particle whose lowest distance is above the threshold is therefore rejected
-        without running the rest: exactly the particles its full runs would reject.
+        make of it (none of them counted, or all of them, among all runs or among a
+        comparison set they may all join); its gap is the least over that range, and the
+        root sum of those least gaps is at most the final distance. A particle whose
+        lowest distance is above the threshold is therefore rejected without running the
+        rest: exactly the particles its full runs would reject.
         """
-        remaining = total - len(rules)
+        remaining = total - len(records)
         squares = 0.0
         for target in self.targets:
-            n, counts = pattern_counts(rules, target)
-            # The comparison set ends with n + (0..remaining) runs: all runs, or the
-            # runs that ended.
-            final = n + remaining
-            for pattern, k in zip(target.patterns, counts, strict=True):
+            for pattern, (k, n) in zip(target.patterns, pattern_counts(records, target),
+                                       strict=True):
+                final = total if compares_all(target, pattern) else n + remaining
                 if final == 0:
                     squares += worst_gap(pattern) ** 2
                     continue
-                low = k / final if target.among == "ended" else k / total
-                high = (k + remaining) / final if target.among == "ended" else \
-                    (k + remaining) / total
-                squares += least_gap(low, high, pattern) ** 2
+                squares += least_gap(k / final, (k + remaining) / final, pattern) ** 2
         return math.sqrt(squares)
 
 

@@ -39,7 +39,10 @@ ABC_ID = 1                  # one calibration per history
 
 
 def check_folder(out: Path, identity: str) -> None:
-    """Refuse a folder that is not this calibration's (before anything is written)."""
+    """Refuse a folder that is not this calibration's (before anything is written): a
+    file, a non-empty folder without a manifest, a sweep's folder, another calibration's.
+    Symbolic links are resolved first."""
+    out = out.resolve()
     if not out.exists():
         return
     if not out.is_dir():
@@ -51,11 +54,17 @@ def check_folder(out: Path, identity: str) -> None:
                               "use another --out")
         return
     try:
-        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("calibration_sha256")
-    except (OSError, ValueError, AttributeError):
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = None
+    if not isinstance(recorded, dict):
         raise ConfigError(str(manifest), "", "damaged manifest: remove the folder (or use "
-                          "another --out) and run again") from None
-    if recorded != identity:
+                          "another --out) and run again")
+    if "calibration_sha256" not in recorded:
+        kind = "a sweep's results" if "sweep_sha256" in recorded else "another command's files"
+        raise ConfigError("--out", str(out), f"holds {kind}, not a calibration (its "
+                          "manifest names none); use another --out")
+    if recorded["calibration_sha256"] != identity:
         raise ConfigError("--out", str(out), "holds another calibration (its file, priors "
                           "or targets differ); use another --out")
 
@@ -117,10 +126,17 @@ def pyabc_version() -> str:
     return pyabc.__version__
 
 
-def record_generation(manifest: dict[str, Any], history, seconds: float, out: Path) -> None:
-
-    manifest["generations_done"] = history.max_t + 1
-    manifest["generation_seconds"] = [*manifest.get("generation_seconds", []),
-                                      round(seconds, 3)][:history.max_t + 1]
+def record_generation(manifest: dict[str, Any], generations: int, seconds: float | None,
+                      out: Path) -> None:
+    """Record that the history holds ``generations`` generations, the last of which took
+    ``seconds`` (None: not known, as after a kill between pyabc's commit of a generation
+    and this record). The history is the truth and the manifest follows it, so a
+    calibration killed at any instant resumes."""
+    times = list(manifest.get("generation_seconds", []))[:generations]
+    times += [None] * (generations - len(times))
+    if seconds is not None and generations:
+        times[generations - 1] = round(seconds, 3)
+    manifest["generations_done"] = generations
+    manifest["generation_seconds"] = times
     body = json.dumps(manifest, indent=2).encode()
     atomic_write(out / MANIFEST, lambda f: f.write(body))

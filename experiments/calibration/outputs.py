@@ -26,13 +26,13 @@ from experiments.calibration.folder import (
     PREDICTIVE_MD,
     scenario_sha256,
 )
-from experiments.calibration.particles import run_rules
+from experiments.calibration.particles import run_records
 from experiments.executors import Executor
 from experiments.files import atomic_write
 from experiments.provenance import file_sha256, now_iso
 from experiments.seeds import Stream, generator, predictive_seeds
-
-POSTERIOR_META = b"escalation.calibration"
+from experiments.targets import RunRecord
+from model.posterior import METADATA
 
 
 def write_outputs(cal: Calibration, out: Path, history, executor: Executor,
@@ -61,7 +61,7 @@ def write_outputs(cal: Calibration, out: Path, history, executor: Executor,
             "generation": int(history.max_t), "targets": [t.name for t in cal.targets],
             "calibration_sha256": cal.sha256, "stopped_by": stopped_by}
     table = pa.Table.from_pandas(frame.assign(weight=weights), preserve_index=False)
-    table = table.replace_schema_metadata({POSTERIOR_META: json.dumps(meta).encode()})
+    table = table.replace_schema_metadata({METADATA: json.dumps(meta).encode()})
     atomic_write(out / POSTERIOR, lambda f: pq.write_table(table, f))
 
     summary = posterior_summary(frame, weights, cal.priors)
@@ -81,8 +81,8 @@ def write_outputs(cal: Calibration, out: Path, history, executor: Executor,
     if not quiet:
         print(f"posterior predictive: {cal.predictive_draws} draws x "
               f"{cal.predictive_runs} runs", flush=True)
-    draw_rules = predictive_rules(cal, frame, weights, executor)
-    predictive = predictive_table(draw_rules, cal.targets)
+    draw_records = predictive_records(cal, frame, weights, executor)
+    predictive = predictive_table(draw_records, cal.targets)
     _write_csv(out / PREDICTIVE, predictive)
     body = format_predictive(predictive).encode()
     atomic_write(out / PREDICTIVE_MD, lambda f: f.write(body))
@@ -105,9 +105,9 @@ def write_outputs(cal: Calibration, out: Path, history, executor: Executor,
     atomic_write(out / MANIFEST, lambda f: f.write(text))
 
 
-def predictive_rules(cal: Calibration, frame: pd.DataFrame, weights: np.ndarray,
-                     executor: Executor) -> list[list[str]]:
-    """The rules of ``predictive_runs`` seeded runs of each posterior draw."""
+def predictive_records(cal: Calibration, frame: pd.DataFrame, weights: np.ndarray,
+                       executor: Executor) -> list[list[RunRecord]]:
+    """The records of ``predictive_runs`` seeded runs of each posterior draw."""
     from model.posterior import typed, uncalibrated
     from model.scenario import load_scenario
 
@@ -121,14 +121,14 @@ def predictive_rules(cal: Calibration, frame: pd.DataFrame, weights: np.ndarray,
         values = {name: typed(name, frame.iloc[row][name]) for name in cal.priors}
         seeds = predictive_seeds(cal.seed, draw, cal.predictive_runs)
         tasks.append((draw, cal.scenario, file_hash, {**base, **values}, seeds))
-    results = dict(executor.map_unordered(_draw_rules, tasks))
+    results = dict(executor.map_unordered(_draw_records, tasks))
     return [results[draw] for draw in range(len(tasks))]
 
 
-def _draw_rules(task: tuple[int, str, str, dict[str, Any], list[int]]
-                ) -> tuple[int, list[str]]:
+def _draw_records(task: tuple[int, str, str, dict[str, Any], list[int]]
+                  ) -> tuple[int, list[RunRecord]]:
     draw, scenario, file_hash, overrides, seeds = task
-    return draw, run_rules(scenario, file_hash, overrides, seeds)
+    return draw, run_records(scenario, file_hash, overrides, seeds)
 
 
 def format_predictive(table: pd.DataFrame) -> str:

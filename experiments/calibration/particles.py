@@ -1,7 +1,8 @@
 """A particle: one parameter set proposed by ABC-SMC, scored by a batch of seeded runs.
 
 ``ParticleRuns`` runs the scenario with a parameter set through the project's runner
-(``run_one``) and gives the shares of the rules those runs ended by, as summary
+(``run_one``) and gives what its runs show the target patterns (each run's
+``RunRecord``: how and when it ended, and whether its ending held) as summary
 statistics (``distance``). A particle's run seeds derive from the calibration seed and
 the particle's values (``experiments.seeds.particle_seeds``), so the same parameter set
 always gets the same runs, and fewer runs are the first of more. Each batch first checks
@@ -25,8 +26,9 @@ from typing import Any
 import pyabc
 
 from experiments.calibration.distance import TargetDistance, summary_statistics
+from experiments.runner import run_one  # loaded here, before pyabc forks its workers
 from experiments.seeds import particle_seeds
-from experiments.targets import TargetFile
+from experiments.targets import RunRecord, TargetFile
 from model.checks import ConfigError
 from model.posterior import typed
 
@@ -44,17 +46,15 @@ class ParticleRuns:
     targets: tuple[TargetFile, ...]
 
     def __call__(self, parameters: Any, runs: int | None = None) -> dict[str, float]:
-        return summary_statistics(list(self.rules(parameters, runs)), self.targets)
+        return summary_statistics(list(self.records(parameters, runs)), self.targets)
 
-    def rules(self, parameters: Any, runs: int | None = None) -> Iterator[str]:
-        """The rule each of the particle's runs ended by, one run at a time."""
-        from experiments.runner import run_one
-
+    def records(self, parameters: Any, runs: int | None = None) -> Iterator[RunRecord]:
+        """The record of each of the particle's runs, one run at a time."""
         values = {name: typed(name, parameters[name]) for name in self.names}
         overrides = {**self.overrides, **values}
         check_unchanged(self.scenario, self.scenario_sha256)
         for seed in particle_seeds(self.root, values, runs or self.runs):
-            yield run_one(self.scenario, seed, overrides).verdict.rule
+            yield RunRecord.of(run_one(self.scenario, seed, overrides).summary())
 
 
 class ParticleModel(pyabc.Model):
@@ -86,27 +86,25 @@ class ParticleModel(pyabc.Model):
                eps_calculator: Any, acceptor: Any, x_0: dict) -> pyabc.model.ModelResult:
         total = self.runs_in(t)
         eps = eps_calculator(t)
-        rules: list[str] = []
-        for rule in self.particle.rules(pars, total):
-            rules.append(rule)
+        records: list[RunRecord] = []
+        for record in self.particle.records(pars, total):
+            records.append(record)
             self.runs_done += 1
-            if self.stop_early and len(rules) < total and \
-                    self.distance.lowest(rules, total) > eps:
+            if self.stop_early and len(records) < total and \
+                    self.distance.lowest(records, total) > eps:
                 return pyabc.model.ModelResult(accepted=False)
-        stats = summary_statistics(rules, self.particle.targets)
+        stats = summary_statistics(records, self.particle.targets)
         verdict = acceptor(distance_function=distance_calculator, eps=eps_calculator, x=stats,
                            x_0=x_0, t=t, par=pars)
         return pyabc.model.ModelResult(sum_stat=stats, distance=verdict.distance,
                                        accepted=verdict.accept, weight=verdict.weight)
 
 
-def run_rules(scenario: str, scenario_sha256: str, overrides: dict[str, Any],
-              seeds: list[int]) -> list[str]:
-    """The rule each seeded run ended by (through the project's runner)."""
-    from experiments.runner import run_one
-
+def run_records(scenario: str, scenario_sha256: str, overrides: dict[str, Any],
+                seeds: list[int]) -> list[RunRecord]:
+    """The record of each seeded run (through the project's runner)."""
     check_unchanged(scenario, scenario_sha256)
-    return [run_one(scenario, seed, overrides).verdict.rule for seed in seeds]
+    return [RunRecord.of(run_one(scenario, seed, overrides).summary()) for seed in seeds]
 
 
 def check_unchanged(scenario: str, scenario_sha256: str) -> None:

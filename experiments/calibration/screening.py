@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.targets import TargetFile
+from experiments.targets import RECORD_COLUMNS, TargetFile
 from model.checks import ConfigError
 
 
@@ -23,6 +23,7 @@ def distance_mu_star(folder: Path, targets: Sequence[TargetFile], source: str
     """Morris mu* of the calibration distance, per screened parameter."""
     from SALib.analyze import morris
 
+    from experiments.analysis.validation import run_records
     from experiments.calibration.distance import TargetDistance, summary_statistics
     from experiments.chunk_store import read_manifest
     from experiments.config import load_config
@@ -48,10 +49,10 @@ def distance_mu_star(folder: Path, targets: Sequence[TargetFile], source: str
     if config.sha256 != manifest.get("sweep_sha256") or config.design != "morris":
         raise ConfigError(source, key, f"{folder} must hold a morris experiment whose file "
                           f"({manifest['sweep_file']}) is unchanged since it ran")
-    runs = load_results(folder, ["point_id", "rule"])
+    runs = load_results(folder, ["point_id", *RECORD_COLUMNS])
     distance = TargetDistance(targets)
-    rules = runs.groupby("point_id", sort=True)["rule"].agg(lambda s: s.astype(str).tolist())
-    y = np.array([distance(summary_statistics(rules[p], targets), {})
+    records = {p: run_records(group) for p, group in runs.groupby("point_id", sort=True)}
+    y = np.array([distance(summary_statistics(records[p], targets), {})
                   for p in range(len(config.points))])
     result = morris.analyze(salib_problem(config.axes), config.matrix, y,
                             num_levels=config.levels,

@@ -101,6 +101,10 @@ def calibrate(cal: Calibration, out: Path, executor: Executor, quiet: bool = Fal
             (out / HISTORY).unlink(missing_ok=True)
             smc().new(db, observed_statistics(cal.targets))
         history = pyabc.History(db, _id=ABC_ID)
+        if history.max_t is None:   # created, but cut short before its first record
+            raise ConfigError(str(out / HISTORY), "", "damaged calibration history: remove "
+                              "the folder (or use another --out) and run again")
+        record_generation(manifest, history.max_t + 1, None, out)   # the history's word
         if finish and history.max_t < 0:
             raise ConfigError("--finish", str(out), "no generation has finished yet: "
                               "nothing to write")
@@ -122,7 +126,7 @@ def calibrate(cal: Calibration, out: Path, executor: Executor, quiet: bool = Fal
                     stopped_by = (f"generation {done + 2} could not accept {cal.population} "
                                   f"particles{budget}")
                     break
-                record_generation(manifest, history, time.monotonic() - tick, out)
+                record_generation(manifest, history.max_t + 1, time.monotonic() - tick, out)
                 if not quiet:
                     _print_generation(history, cal, time.monotonic() - tick)
         except KeyboardInterrupt:

@@ -11,23 +11,38 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from experiments.cli import (
-    calibrate,
-    discover,
-    export,
-    info,
-    report,
-    run,
-    sensitivity,
-    sweep,
-    trace,
-    validate,
-    viz,
-)
-from model.checks import ConfigError
+INTERRUPTED = 130   # 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C
+REDELIVER_S = 0.01  # after a Ctrl-C swallowed by a finalizer, when to deliver it again
 
-COMMANDS = (info, run, trace, sweep, sensitivity, calibrate, validate, discover, report,
-            export, viz)
+
+def stopped() -> int:
+    """Ctrl-C, at any moment: one line, exit status 130 (finished work stays on disk)."""
+    print("escalation: interrupted; what was finished is kept (run the same command again "
+          "to go on)", file=sys.stderr)
+    return INTERRUPTED
+
+
+try:   # Ctrl-C while the commands load (numpy...) stops as cleanly as later on
+    from experiments.cli import (
+        calibrate,
+        condition,
+        discover,
+        export,
+        info,
+        report,
+        run,
+        sensitivity,
+        sweep,
+        trace,
+        validate,
+        viz,
+    )
+    from model.checks import ConfigError
+except KeyboardInterrupt:
+    sys.exit(stopped())
+
+COMMANDS = (info, run, trace, sweep, sensitivity, calibrate, condition, validate, discover,
+            report, export, viz)
 
 
 class VersionAction(argparse.Action):
@@ -53,9 +68,46 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    hook, sys.unraisablehook = sys.unraisablehook, redeliver_interrupt
     try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except ConfigError as exc:
         print(f"escalation: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return stopped()
+    except BrokenPipeError:
+        return pipe_closed()
+    finally:
+        sys.unraisablehook = hook
+
+
+def redeliver_interrupt(unraisable: sys.UnraisableHookArgs) -> None:
+    """A Ctrl-C that lands while a finalizer runs (a weakref callback, ``__del__``) would
+    be printed as a traceback and swallowed, and the command go on: deliver it again,
+    once the finalizer is over (a moment later, from a timer: a delivery from here would
+    land in this hook), to the command's own code, which then stops in one line."""
+    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        import signal
+        import threading
+
+        timer = threading.Timer(REDELIVER_S, signal.pthread_kill,   # a signal, so a wait
+                                (threading.main_thread().ident, signal.SIGINT))  # ends too
+        timer.daemon = True   # a command that ends first is not interrupted at its exit
+        timer.start()
+    else:
+        sys.__unraisablehook__(unraisable)
+
+
+PIPE_CLOSED = 141   # 128 + SIGPIPE: what a shell reports when the reader stops early
+
+
+def pipe_closed() -> int:
+    """The reader of stdout stopped (``escalation params | head``): end quietly. Python
+    would flush stdout again at exit and print a traceback; point it at /dev/null."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return PIPE_CLOSED

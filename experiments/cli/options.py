@@ -43,6 +43,20 @@ def whole_option(text: str | None, option: str) -> int | None:
         raise ConfigError(option, text, "must be a whole number") from None
 
 
+def bounded_option(text: str | None, option: str, default: int | None, low: int,
+                   high: int) -> int:
+    """A whole-number option within [low, high]; ``default`` when not given (None: the
+    option is required)."""
+    number = whole_option(text, option)
+    if number is None:
+        if default is None:
+            raise ConfigError(option, "", "is required")
+        return default
+    if not low <= number <= high:
+        raise ConfigError(option, text, f"must be a whole number from {low} to {high:,}")
+    return number
+
+
 def executor_name(args: argparse.Namespace, runs: int) -> str:
     """The executor asked for, or the default for an experiment of ``runs`` runs."""
     if args.executor:

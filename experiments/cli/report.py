@@ -58,7 +58,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from experiments.chunk_store import check_folder
     from experiments.config import load_config, load_questions, write_experiment
-    from experiments.files import check_output, exclusive
+    from experiments.files import LOCK, check_output, check_own_folder, exclusive
     from experiments.pipeline import sweep_to_folder
     from experiments.results import warnings_to_stderr
 
@@ -68,6 +68,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     originals = load_questions(CONFIGS)
     if not originals:
         raise ConfigError(str(CONFIGS), "", "no sweep file with a [question] table")
+    sweeps = {config.name for _, config in originals}   # --smoke's folders, checked below
+    check_own_folder(out, marks=("report.md", "sweeps"), spare=lambda name: name == LOCK
+                     or (args.smoke and name in sweeps))
     runs = sum(len(config.points) * SMOKE_REPLICATIONS if args.smoke else config.total_runs
                for _, config in originals)
     with executor_from_args(args, runs) as executor, ExitStack() as held:
@@ -96,8 +99,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         path, sections = build_report([(q, folder) for q, _, folder in plan], out,
                                       SMOKE_SETTINGS if args.smoke else None)
     for section in sections:
-        for sentence in section.sentences:
-            print(f"Q{section.question.number}. {sentence}")
+        for said in section.sentences:
+            print(f"Q{section.question.number}. {' '.join(said)}")
     print(f"wrote {path} and {out / 'figures'}/")
     return 0
 
@@ -107,18 +110,25 @@ def build_report(entries: list[tuple[Question, Path]], out: Path,
     """Read each question's finished sweep folder; write ``out/report.md`` and its figures."""
     from datetime import UTC, datetime
 
+    from experiments.analysis.limitations import limitations_markdown
     from experiments.analysis.report import columns, document, section, write_report
+    from experiments.analysis.summaries import SweepFacts
     from experiments.provenance import code_version
     from experiments.results import check_results, load_results
+    from model.scenario import load_scenario
 
-    sections = []
+    sections, sources = [], {}
     for question, folder in entries:
         manifest = check_results(folder)
         drawn = ["draw_id"] if manifest.get("posterior_draws") else []
         sections.append(section(question, load_results(folder, columns(question) + drawn),
                                 manifest, folder, smoke))
+        facts = SweepFacts.of(manifest)
+        sources.setdefault(facts.scenario, facts.source)
+    limitations = limitations_markdown([load_scenario(sources[name]) for name in sorted(sources)])
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return write_report(sections, out, document(sections, smoke, code_version(), now)), sections
+    text = document(sections, smoke, code_version(), now, limitations)
+    return write_report(sections, out, text), sections
 
 
 def smoke_experiments(originals: list[tuple[Question, Experiment]], out: Path

@@ -20,14 +20,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter (repeatable); see `escalation params`")
     run.add_argument("--out", default=None,
-                     help="output folder (default outputs/run_<scenario>_seed<N>)")
+                     help="output folder (default outputs/run_<scenario>_seed<N>, then "
+                          "_<key>=<value> per override; a folder holding another run is "
+                          "refused)")
     run.set_defaults(func=cmd_run)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from experiments.runner import run_one
     from experiments.seeds import MAX_SEED
-    from experiments.single_run import format_summary, write_run
+    from experiments.single_run import check_same_run, format_summary, run_folder, write_run
     from model.parameters import Parameters, parse_override
     from model.scenario import load_scenario
 
@@ -49,26 +51,25 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise ConfigError("--steps", args.steps, f"must be a whole number of weeks from "
                               f"{low} to {high} (it sets horizon_weeks)")
         overrides["horizon_weeks"] = steps
-    out = Path(args.out) if args.out else Path("outputs") / f"run_{scenario.name}_seed{seed}"
+    out = Path(args.out) if args.out else run_folder(scenario.name, seed, overrides)
     _check_out(out)
+    check_same_run(out, scenario.name, seed,
+                   scenario.parameters.with_overrides(overrides, "--set").as_dict())
     model = run_one(scenario, seed, overrides, record_actions=True, record_weeks=True)
     try:
-        summary = write_run(model, out, seed)
+        summary = write_run(model, out, seed, overrides)
     except OSError as exc:  # e.g. a read-only folder: found only on writing
         raise ConfigError("--out", str(out), f"cannot write ({exc.strerror or exc})") from None
-    print(format_summary(summary))
+    print(format_summary(summary, {"war": scenario.initial_rung,
+                                   "confrontation": scenario.confrontation_rung}))
     print(f"wrote      {out}/summary.json, timeseries.csv, actions.csv")
     return 0
 
 
 def _check_out(out: Path) -> None:
-    """An output folder that can be created: not a file, not a path the OS refuses."""
-    try:
-        if out.exists() and not out.is_dir():
-            raise ConfigError("--out", str(out), "exists and is not a folder")
-        for parent in out.parents:
-            if parent.exists() and not parent.is_dir():
-                raise ConfigError("--out", str(out), f"{parent} is not a folder")
-    except (OSError, ValueError) as exc:  # a NUL byte or a name too long
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError("--out", str(out), f"unusable path ({reason})") from None
+    """An output folder that can be written (``check_output``), and neither another
+    command's folder nor a non-empty folder that is not a run's."""
+    from experiments.files import check_output, check_own_folder
+
+    check_output(out)
+    check_own_folder(out, marks=("summary.json",))

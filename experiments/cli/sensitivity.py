@@ -42,6 +42,15 @@ def _needs_sensitivity_design(config: Experiment) -> None:
                           f"{config.design!r} (use `escalation sweep` for other designs)")
 
 
+def smoke_note(config: Experiment) -> str:
+    """The label of a smoke experiment (a ``*_smoke`` file: few points and runs, a short
+    horizon, to check the pipeline), as `escalation report --smoke` labels its report."""
+    if not config.name.endswith("smoke"):
+        return ""
+    return (f"SMOKE RUN ({config.name}: {len(config.points)} points x {config.replications} "
+            "runs): a check of the pipeline, not results; do not quote these indices.")
+
+
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     ran = run_experiment(args, check=_needs_sensitivity_design,
                          then=lambda config, out, done: write_indices(args, config, out, done))
@@ -51,12 +60,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def write_indices(args: argparse.Namespace, config: Experiment, out: Path,
                   _done: Finished) -> None:
     """Estimate the indices from the run table; write and print them (under the lock)."""
+    from experiments.analysis.figures import stamp
     from experiments.analysis.sensitivity import (
         format_indices,
         indices,
         indices_figure,
         samples_table,
     )
+    from experiments.analysis.summaries import SweepFacts
+    from experiments.chunk_store import read_manifest
     from experiments.files import atomic_write
     from experiments.results import load_results
     from experiments.seeds import Analysis, analysis_rng
@@ -70,8 +82,13 @@ def write_indices(args: argparse.Namespace, config: Experiment, out: Path,
         body = frame.to_csv(index=False).encode("utf-8")
         atomic_write(out / name, lambda f, b=body: f.write(b))
     (out / FIGURE.parent).mkdir(parents=True, exist_ok=True)
-    fig = indices_figure(table)
+    note = smoke_note(config)
+    facts = SweepFacts.of(read_manifest(out))
+    fig = stamp(indices_figure(table), facts.line(len(runs)) + "; whiskers: 95% bootstrap "
+                "intervals" + (f". {note}" if note else ""))
     atomic_write(out / FIGURE, lambda f: fig.savefig(f, format="png", dpi=110))
+    if note:
+        print(note)
     print(format_indices(table))
     if not args.quiet:
         print(f"wrote {out}/: {INDICES_CSV}, {SAMPLES_CSV} (outcome shares per design point), "

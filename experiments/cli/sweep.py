@@ -25,13 +25,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from experiments.results import format_table
+    from experiments.analysis.summaries import SweepFacts, format_table
+    from experiments.chunk_store import read_manifest
 
     ran = run_experiment(args)
     if ran is None:
         return 130
     _, out, done = ran
-    print(format_table(done.per_point, done.overall))
+    print(format_table(done.per_point, done.overall, SweepFacts.of(read_manifest(out))))
     if not args.quiet:
         print(f"wrote {out}/: chunk-*.parquet (one row per run; experiments.load_results), "
               "summary.csv, summary_overall.csv, manifest.json, figures/")

@@ -19,7 +19,7 @@ import argparse
 import re
 from pathlib import Path
 
-from experiments.cli.options import add_executor_options, executor_from_args, whole_option
+from experiments.cli.options import add_executor_options, bounded_option, executor_from_args
 from model.checks import ConfigError
 
 DEFAULT_SCENARIO = "generic_crisis"
@@ -51,11 +51,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           help=f"root seed of the runs (default {DEFAULT_SEED})")
     validate.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                           help="override a parameter for every run (repeatable); "
-                               "horizon_weeks here wins over the target file's horizon")
+                               "horizon_weeks or follow_up_weeks here win over what the "
+                               "target files need, if no shorter")
     validate.add_argument("--posterior-draws", default=None, metavar="N",
                           help="for a calibrated scenario: run over N parameter sets drawn "
                                "from its posterior (--runs must be a multiple of N), so the "
                                "model's intervals carry the calibration's uncertainty")
+    validate.add_argument("--posterior", default=None, metavar="FILE",
+                          help="run under this posterior file instead of the scenario's own "
+                               "(e.g. one fitted with `calibrate --leave-out`): the patterns "
+                               "of its target files are in-sample, the others out-of-sample")
     validate.add_argument("--uncalibrated", action="store_true",
                           help="run a calibrated scenario at its values before calibration "
                                "(the comparison 'before')")
@@ -69,16 +74,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from experiments.analysis.validation import compare, document, format_table, write_validation
+    from experiments.analysis.validation import (
+        compare,
+        document,
+        format_table,
+        sample_counts,
+        write_validation,
+    )
     from experiments.chunk_store import check_folder
     from experiments.config import MAX_DRAWS, MAX_RUNS, load_config, write_experiment
     from experiments.files import check_output, exclusive
     from experiments.pipeline import sweep_to_folder
     from experiments.results import load_results, warnings_to_stderr
     from experiments.seeds import MAX_SEED
-    from experiments.targets import load_targets
+    from experiments.targets import RECORD_COLUMNS, load_targets, run_settings
     from model.parameters import parse_override
-    from model.posterior import uncalibrated
+    from model.posterior import load_posterior, uncalibrated
     from model.scenario import load_scenario, scenario_reference
 
     # Everything is checked before anything is written.
@@ -88,14 +99,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if target.name in names[:i]:
             raise ConfigError(target.source, "target.name", f"{target.name!r} is also the "
                               "name of another target file given; give each file once")
-    runs = _bounded(args.runs, "--runs", DEFAULT_RUNS, 1, MAX_RUNS)
-    seed = _bounded(args.seed, "--seed", DEFAULT_SEED, 0, MAX_SEED)
+    runs = bounded_option(args.runs, "--runs", DEFAULT_RUNS, 1, MAX_RUNS)
+    seed = bounded_option(args.seed, "--seed", DEFAULT_SEED, 0, MAX_SEED)
     scenario_ref = scenario_reference(args.scenario, "--scenario", args.scenario, Path.cwd())
     scenario = load_scenario(scenario_ref)
     given = dict(parse_override(item) for item in args.set)
     overrides = dict(given)
-    draws = _bounded(args.posterior_draws, "--posterior-draws", 0, 0, MAX_DRAWS)
-    if draws and scenario.posterior is None:
+    draws = bounded_option(args.posterior_draws, "--posterior-draws", 0, 0, MAX_DRAWS)
+    posterior = scenario.posterior
+    if args.posterior:
+        if args.uncalibrated:
+            raise ConfigError("--posterior", args.posterior, "not with --uncalibrated")
+        posterior = load_posterior(Path(args.posterior).resolve())
+    if draws and posterior is None:
         raise ConfigError("--posterior-draws", str(draws), f"scenario {scenario.name!r} "
                           "names no posterior: it is not calibrated")
     if draws and runs % draws:
@@ -108,15 +124,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if draws:
             raise ConfigError("--posterior-draws", str(draws), "not with --uncalibrated")
         overrides = {**uncalibrated(scenario.posterior, scenario.base_parameters), **given}
-    if "horizon_weeks" not in overrides:
-        horizons = {t.horizon_weeks for t in targets if t.horizon_weeks is not None}
-        if len(horizons) > 1:
-            later = next(t for t in targets[1:] if t.horizon_weeks is not None)
-            raise ConfigError(later.source, "target.horizon_weeks", "the target files give "
-                              f"different horizons ({', '.join(map(str, sorted(horizons)))} "
-                              "weeks); validate them separately or pass --set horizon_weeks=N")
-        if horizons:
-            overrides["horizon_weeks"] = horizons.pop()
+    overrides.update(run_settings(targets, overrides, "--set"))
     checked = scenario.parameters.with_overrides(overrides, "--set")
     fixed = {key: getattr(checked, key) for key in overrides}
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.name)[:60].strip(".") or "scenario"
@@ -126,18 +134,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
             "description": f"escalation validate: {scenario.name}, {runs} runs",
             "scenario": scenario_ref, "replications": runs, "seed": seed,
             "chunk_size": min(CHUNK_SIZE, runs), "trajectories": 0,
+            **({"posterior": posterior.source} if args.posterior else {}),
             **({"posterior_draws": draws} if draws else {})},
         **({"fixed": fixed} if fixed else {})}
     default = ("validate_" + "+".join(names) + ("_uncalibrated" if args.uncalibrated else
-                                                 f"_draws{draws}" if draws else ""))
+                                                 f"_draws{draws}" if draws else "")
+               + (f"_posterior_{posterior.sha256[:8]}" if args.posterior else ""))
     out = Path(args.out) if args.out else Path("outputs") / default[:200]
     config = load_config(out / EXPERIMENT_FILE, experiment)
     check_output(out)
     check_folder(out, config, args.allow_mixed)
 
-    calibration = ("" if scenario.posterior is None else
+    calibration = ("" if posterior is None else
                    ", uncalibrated" if args.uncalibrated else
-                   f", {draws} posterior draws" if draws else ", posterior mean")
+                   f", {draws} posterior draws" if draws else ", posterior medoid")
+    if args.posterior:
+        calibration += f" of {posterior.source}"
+    fitted = None if posterior is None or args.uncalibrated else posterior.targets
     settings = (f"seed {seed}, horizon {checked.horizon_weeks} weeks{calibration}"
                 + "".join(f", {k}={v}" for k, v in fixed.items()
                           if k != "horizon_weeks" and k in given))
@@ -151,22 +164,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
                                allow_mixed=args.allow_mixed)
         if done is None:
             return 130
-        table = compare(load_results(out, ["rule"]), targets)
+        table = compare(load_results(out, RECORD_COLUMNS), targets, fitted)
         markdown = document(table, targets, runs, scenario.name, settings)
         write_validation(table, out, markdown)
     print(format_table(table))
     if not args.quiet:
         print(f"{int(table['agree'].sum())} of {len(table)} patterns agree (Wilson 95% "
-              "intervals overlap, or the bound holds)")
+              f"intervals overlap, or the bound holds): {sample_counts(table)}")
         print(f"wrote {out}/validation.csv, validation.md, figures/validation.png "
               f"(runs: chunk-*.parquet, {EXPERIMENT_FILE})")
     return 0
-
-
-def _bounded(value: str | None, option: str, default: int, low: int, high: int) -> int:
-    number = whole_option(value, option)
-    if number is None:
-        return default
-    if not low <= number <= high:
-        raise ConfigError(option, value, f"must be a whole number from {low} to {high:,}")
-    return number

@@ -1,6 +1,8 @@
 """Small sweeps for the tests that read results back.
 
 * ``swept``: a sweep file run once per test module through the CLI.
+* ``SEED_SCENARIO`` / ``MINI``: the seed scenario's text and a 2-run, 3-week sweep of it,
+  for the tests that edit one key of either.
 * ``TINY`` / ``tiny_sweep_file`` / ``sequential_table``: the 20-run sweep (2 x 2 points,
   5 replications, chunks of 3) that the runner, executor and pipeline tests compare
   their run tables with.
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from model.scenario import SCENARIO_DIR
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,6 +33,15 @@ def swept(tmp_path_factory: pytest.TempPathFactory, name: str, sweep_file: str) 
                  "--quiet"]) == 0
     return out
 
+
+SEED_SCENARIO = (SCENARIO_DIR / "paris_moscow_call.toml").read_text(encoding="utf-8")
+MINI = """[experiment]
+name = "mini"
+scenario = "paris_moscow_call"
+replications = 2
+seed = 5
+horizon = 3
+"""
 
 TINY = """[experiment]
 name = "tiny"

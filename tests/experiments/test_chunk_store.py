@@ -25,6 +25,7 @@ from experiments.chunk_store import (
     PROVENANCE_META,
     QUARANTINE,
     BadChunk,
+    RunPlan,
     SweepStore,
     check_folder,
     chunk_entries,
@@ -372,3 +373,49 @@ def test_check_folder_refuses_changed_code_unless_allow_mixed(made, tmp_path, mo
         f"the code (agents/, model/) changed since {tmp_path} was started")
     assert "--allow-mixed" in refused.value.problem
     check_folder(tmp_path, config, allow_mixed=True)
+
+
+# ------------------------------------------------------------------ the plan of runs
+def test_a_run_plan_checks_entries_and_rows_against_the_seed_scheme(made, tmp_path):
+    config, tables = made
+    plan = RunPlan.of(config)
+    assert plan == RunPlan.recorded(written(tmp_path, made).manifest, "m")
+    entry = {"start": 2, "stop": 4, "provenance": "p"}
+    assert plan.entry_problem(1, entry, {"p"}) is None
+    assert "not a chunk of this sweep" in plan.entry_problem(2, entry, {"p"})
+    assert "not its planned runs 0..2" in plan.entry_problem(0, entry, {"p"})
+    assert "provenance is not among" in plan.entry_problem(1, entry, {"q"})
+    assert plan.rows_problem(tables[1]) is None
+    seeds = tables[1].column("seed").to_pylist()[::-1]
+    forged = tables[1].set_column(tables[1].column_names.index("seed"), "seed",
+                                  pa.array(seeds, pa.int64()))
+    assert "seeds are not the seed scheme's" in plan.rows_problem(forged)
+    with pytest.raises(ConfigError, match="no plan of runs"):
+        RunPlan.recorded({"runs_total": 4}, "m")
+
+
+@pytest.mark.parametrize("make, problem", [
+    (lambda out: (out / MANIFEST).write_text(json.dumps({"calibration_sha256": "0" * 64})),
+     "holds a calibration's results"),
+    (lambda out: (out / MANIFEST).write_text('{"hello": "world"}'),
+     "holds a manifest.json that is not a sweep's"),
+    (lambda out: (out / "notes.txt").write_text("mine"), "is not empty (it holds 'notes.txt')"),
+])
+def test_check_folder_never_takes_over_another_commands_folder(made, tmp_path, make, problem):
+    make(tmp_path)
+    with pytest.raises(ConfigError) as refused:
+        check_folder(tmp_path, made[0])
+    assert problem in refused.value.problem
+
+
+def test_check_folder_takes_back_its_own_truncated_manifest_and_the_experiment_file(made,
+                                                                                tmp_path):
+    config = made[0]
+    written(tmp_path / "out", made)
+    text = (tmp_path / "out" / MANIFEST).read_text(encoding="utf-8")
+    for cut in (0, 5, 40, len(text) // 2):
+        (tmp_path / "out" / MANIFEST).write_text(text[:cut], encoding="utf-8")
+        check_folder(tmp_path / "out", config)         # the writer sets it aside, reruns
+    (tmp_path / "beside").mkdir()
+    (tmp_path / "beside" / "store.toml").write_text(SWEEP, encoding="utf-8")
+    check_folder(tmp_path / "beside", load_config(tmp_path / "beside" / "store.toml"))

@@ -27,7 +27,7 @@ def test_run_prints_a_summary_and_writes_three_files(tmp_path):
     result = escalation("run", "--seed", "3", "--steps", "40", "--set", "freeze_weeks=100",
                         "--out", str(out))
     assert result.returncode == 0, result.stderr
-    for word in ("outcome", "week", "rule", "crossed", "actions"):
+    for word in ("outcome", "week", "rule", "past Kahn's threshold", "overrides", "actions"):
         assert word in result.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["outcome"] == "ongoing" and summary["decided_step"] == 40
@@ -212,3 +212,57 @@ def test_trace_refuses_bad_input_in_one_line(capsys, args, where):
     assert main(args) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and where in captured.err
+
+
+def test_run_echoes_its_overrides_and_names_its_folder_by_them(tmp_path, monkeypatch, capsys):
+    from experiments.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--seed", "3", "--steps", "6", "--set",
+                 "multilateral_pressure=0.7"]) == 0
+    out = capsys.readouterr().out
+    assert "overrides  multilateral_pressure=0.7, horizon_weeks=6;" in out
+    assert "casualties attacker about " in out and " thousand (notional troops" in out
+    assert "past Kahn's thresholds 'don't rock the boat' and 'nuclear war is unthinkable' " \
+           "(above rungs 3 and 9): where the scenario starts, not an event" in out
+    first = (tmp_path / "outputs"
+             / "run_paris_moscow_call_seed3_horizon_weeks=6_multilateral_pressure=0.7")
+    assert json.loads((first / "summary.json").read_text())["overrides"] == {
+        "multilateral_pressure": 0.7, "horizon_weeks": 6}
+    assert main(["run", "--seed", "3", "--steps", "6"]) == 0   # other settings: own folder
+    assert (tmp_path / "outputs" / "run_paris_moscow_call_seed3_horizon_weeks=6").is_dir()
+    before = (first / "summary.json").read_bytes()
+    capsys.readouterr()
+    # the same folder for another run is refused; the same run may be written again
+    assert main(["run", "--seed", "3", "--steps", "6", "--out", str(first)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds another run" in err and "multilateral_pressure" in err
+    assert (first / "summary.json").read_bytes() == before
+    assert main(["run", "--seed", "3", "--steps", "6", "--set", "multilateral_pressure=0.7",
+                 "--out", str(first)]) == 0
+
+
+def test_params_of_a_scenario_lists_the_values_its_runs_use(capsys):
+    from experiments.cli import main
+    from model.scenario import load_scenario
+
+    scenario = load_scenario("paris_moscow_call")
+    assert main(["params", "--scenario", "paris_moscow_call"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2] == "== calibrated (16): by the posterior generic_crisis"
+    row = next(line for line in lines if line.startswith("collapse_capability "))
+    low = scenario.posterior.quantiles(0.05)["collapse_capability"]
+    assert row.split()[1:3] == ["*", f"{scenario.parameters.collapse_capability:.6g}"]
+    assert f"90%: {low:.3g}–" in row and "default 0.2)" in row
+    horizon = next(line for line in lines if line.startswith("horizon_weeks "))
+    assert horizon.split()[1:3] == ["156", "weeks"]   # unmarked: the model's default
+    assert main(["params"]) == 0
+    assert "`escalation params --scenario NAME`" in capsys.readouterr().out
+    assert main(["params", "--scenario", "atlantis"]) == 2
+
+
+def test_a_closed_pipe_ends_quietly():
+    done = subprocess.Popen([sys.executable, "-m", "experiments.cli", "params"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    done.stdout.close()   # the reader is gone before the listing is written (`| head -0`)
+    assert done.stderr.read() == b"" and done.wait(timeout=60) == 141

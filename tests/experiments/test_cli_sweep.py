@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -44,12 +45,19 @@ def test_sweep_prints_the_outcome_table(tmp_path, capsys):
     assert main(["sweep", str(sweep_file(tmp_path)), "--out", str(out), "--executor",
                  "sequential", "--quiet"]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0].split() == ["point", "channel_open", "n", "negotiated", "frozen",
-                                  "escalated", "ongoing"]
-    assert printed[1].split()[:3] == ["0", "true", "4"]
-    assert printed[3].split()[:2] == ["all", "8"]
-    assert "Wilson 95%" in printed[-1]
-    assert len(printed) == 5  # --quiet: the table only
+    # plain titles, the parameter's name beneath; imposed terms apart from settlements
+    assert re.split(r"\s{2,}", printed[0].strip()) == [
+        "point", "channel open (the call)", "runs", "negotiated (settlement)",
+        "negotiated (imposed)", "frozen", "escalated", "ongoing"]
+    assert printed[1].split() == ["channel_open"]
+    assert printed[2].split()[:3] == ["0", "true", "4"]
+    assert printed[4].startswith("all 2 points pooled") and printed[4].split()[4] == "8"
+    notes = "\n".join(printed[5:])
+    assert notes.startswith("% of runs [Wilson 95% interval].")
+    assert "negotiated (imposed) = an army collapsed" in notes
+    assert "pooled row mixes the 2 points" in notes
+    assert "Scenario paris_moscow_call, horizon 12 weeks" in notes
+    assert "4 runs at the scenario's calibrated point values (no posterior draws)" in notes
     for name in ("summary.csv", "summary_overall.csv", "manifest.json",
                  "figures/outcome_shares.png"):
         assert (out / name).is_file()

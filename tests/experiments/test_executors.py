@@ -12,7 +12,6 @@ import pytest
 from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
 
 from experiments import load_results
-from experiments.cli import main
 from experiments.config import load_config
 from experiments.executors import (
     WORKERS_PER_CORE,
@@ -24,18 +23,9 @@ from experiments.executors import (
 )
 from experiments.pipeline import run_sweep
 from model.checks import ConfigError
-from model.scenario import SCENARIO_DIR
+from tests.experiments.commands import assert_one_line_error, cli
+from tests.experiments.sweeps import MINI, SEED_SCENARIO, tiny_sweep_file
 from tests.experiments.sweeps import sequential_table as run_sequentially
-from tests.experiments.sweeps import tiny_sweep_file
-
-SEED_SCENARIO = (SCENARIO_DIR / "paris_moscow_call.toml").read_text(encoding="utf-8")
-SWEEP = """[experiment]
-name = "mini"
-scenario = "paris_moscow_call"
-replications = 2
-seed = 5
-horizon = 3
-"""
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +44,6 @@ def test_executors_give_identical_run_tables(tmp_path, sequential_table, executo
 
 
 # ------------------------------------------------------------------ a worker's input error
-def cli(capfd, *args: str) -> tuple[int, list[str]]:
-    """Run the CLI in-process; (exit status, stderr lines)."""
-    capfd.readouterr()
-    status = main(list(args))
-    return status, capfd.readouterr().err.strip().splitlines()
-
-
-def assert_one_line_error(status: int, err: list[str], *mentions: str) -> None:
-    assert status == 2, err
-    assert len(err) == 1, err
-    assert err[0].startswith("escalation: error: "), err
-    for word in mentions:
-        assert word in err[0], (word, err)
 
 
 def _delete_scenario_after_loading(monkeypatch, scenario: Path) -> None:
@@ -90,7 +67,7 @@ def test_a_workers_input_error_is_one_line_from_every_executor(tmp_path, capfd, 
     scenario.write_text(SEED_SCENARIO.replace('name = "paris_moscow_call"', 'name = "mine"'),
                         encoding="utf-8")
     config = tmp_path / "sweep.toml"
-    config.write_text(SWEEP.replace('"paris_moscow_call"', '"mine.toml"'), encoding="utf-8")
+    config.write_text(MINI.replace('"paris_moscow_call"', '"mine.toml"'), encoding="utf-8")
     _delete_scenario_after_loading(monkeypatch, scenario)
     status, err = cli(capfd, "sweep", str(config), "--out", str(tmp_path / "out"), "--executor",
                       executor, "--workers", "1", "--quiet")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import io
 import os
 import shutil
 import signal
@@ -18,108 +17,37 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from collections import Counter
-from contextlib import redirect_stderr, redirect_stdout, suppress
+from contextlib import suppress
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from experiments import files, provenance
 from experiments.chunk_store import MANIFEST, QUARANTINE, chunk_files, chunk_path, read_manifest
-from experiments.cli import main
-from experiments.config import load_config
-from experiments.executors import SequentialExecutor
 from experiments.files import LOCK
-from experiments.pipeline import run_sweep
 from experiments.results import ResultsWarning, load_results
 from model.checks import ConfigError
-from model.outcomes import OUTCOMES
 from model.scenario import SCENARIO_DIR
+from tests.experiments.faults import (
+    FAST,
+    assert_never_wrong,
+    cli,
+    copy_folder,
+    counting,
+    read_quietly,
+    resume,
+    snapshot,
+    sweep_args,
+    write_sweep,
+)
 
-SWEEP = """[experiment]
-name = "faults"
-scenario = "{scenario}"
-replications = {reps}
-seed = 7
-horizon = 8
-chunk_size = 2
-trajectories = 1
-
-[vary]
-channel_open = [true, false]
-"""
 SMALL_RUNS = 12   # 6 chunks
 KILL_RUNS = 40    # 20 chunks
-COUNTS: Counter = Counter()
-FAST = settings(deadline=None, database=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow])
-
-
-@pytest.fixture(scope="module", autouse=True)
-def print_counts(request):
-    yield
-    line = ", ".join(f"{key} {COUNTS[key]}" for key in sorted(COUNTS))
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if capture is not None:
-        with capture.global_and_fixture_disabled():
-            print(f"\nfault suite: {line}")
-
-
-def write_sweep(folder: Path, runs: int, scenario: str = "paris_moscow_call",
-                name: str = "faults.toml") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(SWEEP.format(scenario=scenario, reps=runs // 2), encoding="utf-8")
-    return path
-
-
-def sweep_args(config: Path, out: Path, *extra: str) -> list[str]:
-    return ["sweep", str(config), "--out", str(out), "--executor", "sequential", "--quiet",
-            *extra]
-
-
-def cli(args: list[str]) -> tuple[int, str]:
-    """Run the command in-process; its exit status and stderr."""
-    err = io.StringIO()
-    with redirect_stderr(err), redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResultsWarning)
-        status = main(args)
-    return status, err.getvalue()
-
-
-def resume(config: Path, out: Path) -> str:
-    """Resume with the library driver (no figures); returns what it reported on stderr."""
-    err = io.StringIO()
-    with redirect_stderr(err), SequentialExecutor() as executor:
-        run_sweep(load_config(config), out, executor, progress=False)
-    return err.getvalue()
-
-
-def read_quietly(out: Path) -> tuple[pd.DataFrame, list[str]]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResultsWarning)
-        table = load_results(out)
-    return table, [str(w.message) for w in caught if issubclass(w.category, ResultsWarning)]
-
-
-def assert_never_wrong(table: pd.DataFrame, reference: pd.DataFrame) -> None:
-    """Every row read back is the uninterrupted run's row: no duplicate, no unknown outcome."""
-    if table.empty:
-        return
-    assert table["run_id"].is_unique
-    assert table["outcome"].notna().all() and set(table["outcome"]) <= set(OUTCOMES)
-    expected = reference.set_index("run_id").loc[table["run_id"]].reset_index()
-    pd.testing.assert_frame_equal(table.reset_index(drop=True), expected)
-
-
-def copy_folder(source: Path) -> Path:
-    target = Path(tempfile.mkdtemp(prefix="fault-")) / "out"
-    shutil.copytree(source, target)
-    return target
+COUNTS, print_counts = counting()
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +95,9 @@ def test_kill_9_at_random_moments_then_resume_gives_the_uninterrupted_table(
         with suppress(ProcessLookupError):  # a sweep that ended first is killed too late
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+    deadline = time.monotonic() + 10   # a child caught mid-fork (git describe) may hold
+    while files.writer(out) is not None and time.monotonic() < deadline:  # the lock a
+        time.sleep(0.005)                                                # moment longer
     kept = len(chunk_files(out)) if out.exists() else 0
     print(f"killed {delay:.2f} s after {anchor}: {kept} chunks on disk")
     if (out / MANIFEST).exists():
@@ -220,10 +151,13 @@ def test_a_chunk_copied_under_another_number_and_a_stray_chunk_are_never_read(sm
     out = copy_folder(pristine)
     shutil.copyfile(chunk_path(out, 1), chunk_path(out, 3))      # foreign, listed number
     shutil.copyfile(chunk_path(out, 2), chunk_path(out, 99))     # stray, unlisted number
+    with pytest.raises(ConfigError, match="runs 6 to 7 missing"):
+        load_results(out)
     partial, warned = read_quietly(out)
     assert_never_wrong(partial, reference)
     assert len(partial) == SMALL_RUNS - 2
-    assert len(warned) == 2 and "sha256" in warned[0] and "not listed" in warned[1]
+    assert len(warned) == 1 and "chunk-000003.parquet: its bytes differ" in warned[0] \
+        and "chunk-000099.parquet: not listed" in warned[0]
     reported = resume(config, out)
     assert reported.count("moved to") == 2, reported
     assert sorted(p.name for p in (out / QUARANTINE).iterdir()) == [
@@ -234,11 +168,6 @@ def test_a_chunk_copied_under_another_number_and_a_stray_chunk_are_never_read(sm
 
 
 # ------------------------------------------------------------------ one writer per folder
-def snapshot(out: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(out)): (p.stat().st_mtime_ns, p.stat().st_size)
-            for p in sorted(out.rglob("*"))}
-
-
 def test_a_second_writer_is_refused_and_touches_nothing(small, tmp_path):
     config, pristine, reference = small
     out = tmp_path / "out"
@@ -246,19 +175,23 @@ def test_a_second_writer_is_refused_and_touches_nothing(small, tmp_path):
     chunk_path(out, 5).unlink()                                    # work left to do
     temp = out / f".{chunk_path(out, 5).name}.424242.tmp"         # the holder's temporary
     temp.write_bytes(b"being written")
-    fd = os.open(out / LOCK, os.O_RDWR)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    report = tmp_path / "report"                                   # a report being written
+    report.mkdir()
+    fds = [os.open(folder / LOCK, os.O_RDWR | os.O_CREAT) for folder in (out, report)]
+    for fd in fds:
+        fcntl.flock(fd, fcntl.LOCK_EX)
     try:
-        before = snapshot(out)
+        before = snapshot(tmp_path)
         for command in (sweep_args(config, out),
-                        ["report", "--smoke", "--out", str(out), "--executor", "sequential"]):
+                        ["report", "--smoke", "--out", str(report), "--executor", "sequential"]):
             status, err = cli(command)
             assert status == 2 and err.count("\n") == 1, err
             assert "is writing to this folder" in err
-            assert snapshot(out) == before and temp.exists()
+            assert snapshot(tmp_path) == before and temp.exists()
             COUNTS["writers refused"] += 1
     finally:
-        os.close(fd)
+        for fd in fds:
+            os.close(fd)
     status, _ = cli(sweep_args(config, out))
     assert status == 0 and not temp.exists()
     pd.testing.assert_frame_equal(load_results(out), reference)
@@ -338,7 +271,8 @@ def test_changed_code_is_refused_naming_it(small, tmp_path, monkeypatch):
 def check_valid_and_resumable(config: Path, out: Path, kept: int, reference: pd.DataFrame):
     assert not list(out.glob(".*.tmp"))
     table, warned = read_quietly(out)
-    assert not warned and len(table) == kept
+    assert len(table) == kept and len(warned) == (kept < SMALL_RUNS)
+    assert not warned or f"{kept} of {SMALL_RUNS} runs readable" in warned[0]
     assert_never_wrong(table, reference)
     assert cli(sweep_args(config, out))[0] == 0
     pd.testing.assert_frame_equal(load_results(out), reference)

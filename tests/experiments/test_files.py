@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,7 +23,17 @@ from pathlib import Path
 import pytest
 
 from experiments import files
-from experiments.files import LOCK, atomic_write, check_output, disk_full, exclusive, is_disk_full
+from experiments.files import (
+    LOCK,
+    atomic_write,
+    check_beside,
+    check_output,
+    check_own_folder,
+    disk_full,
+    exclusive,
+    is_disk_full,
+    writer,
+)
 from model.checks import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -284,3 +295,91 @@ def test_the_one_write_path_is_synced(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real(fd))
     files.write_synced(tmp_path / "a", lambda f: f.write(b"abc"))
     assert (tmp_path / "a").read_bytes() == b"abc" and len(synced) == 1
+
+
+def test_a_full_sqlite_database_is_a_full_disk_through_its_wrappers():
+    import sqlite3
+
+    inner = sqlite3.OperationalError("database or disk is full")
+    wrapped = RuntimeError("commit failed")      # SQLAlchemy and pyabc wrap it in theirs
+    wrapped.__cause__ = inner
+    outer = RuntimeError("the sampler failed")
+    outer.__context__ = wrapped
+    assert is_disk_full(outer)
+    assert not is_disk_full(RuntimeError("the sampler failed"))
+    assert not is_disk_full(sqlite3.OperationalError("database is locked"))
+    assert str(disk_full(2, "generations")) == "disk full: 2 generations kept, re-run to resume"
+
+
+# ------------------------------------------------------------------ whose folder
+def test_writer_names_another_holder_but_not_this_process(tmp_path):
+    with exclusive(tmp_path / "mine"):
+        assert writer(tmp_path / "mine") is None          # this process reads its own
+    assert writer(tmp_path / "never") is None
+    (tmp_path / "held").mkdir()
+    fd = os.open(tmp_path / "held" / LOCK, os.O_RDWR | os.O_CREAT)
+    try:
+        os.write(fd, b"4242\n")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert writer(tmp_path / "held") == "4242"
+    finally:
+        os.close(fd)
+    assert writer(tmp_path / "held") is None
+
+
+def test_check_own_folder_refuses_another_commands_results_whatever_it_holds(tmp_path):
+    (tmp_path / "manifest.json").write_text("{}")
+    (tmp_path / "summary.json").write_text("{}")
+    with pytest.raises(ConfigError, match=re.escape("holds another command's results")):
+        check_own_folder(tmp_path, "--out", ("summary.json",))
+
+
+def test_check_own_folder_takes_a_non_empty_folder_only_with_its_mark(tmp_path):
+    check_own_folder(tmp_path / "new", "--out")
+    (tmp_path / LOCK).write_text("")
+    check_own_folder(tmp_path, "--out")                          # only a lock: empty
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ConfigError, match=re.escape("is not empty (it holds 'notes.txt')")):
+        check_own_folder(tmp_path, "--out", ("summary.json",))
+    (tmp_path / "summary.json").write_text("{}")
+    check_own_folder(tmp_path, "--out", ("summary.json",))       # its own mark: accepted
+    (tmp_path / "root").symlink_to("/")
+    with pytest.raises(ConfigError, match="is not empty"):
+        check_own_folder(tmp_path / "root", "--out")              # the link is resolved
+
+
+def test_check_beside_keeps_outputs_off_the_results_they_come_from(tmp_path):
+    results, other = tmp_path / "results", tmp_path / "other"
+    for folder in (results, other):
+        folder.mkdir()
+        (folder / "manifest.json").write_text("{}")
+    (tmp_path / "link.csv").symlink_to(results / "manifest.json")
+    own = frozenset({"runs.csv"})
+    check_beside(results / "runs.csv", results, own)             # its own default file
+    check_beside(tmp_path / "elsewhere.csv", results, own)
+    for target, problem in ((results / "manifest.json", "the results folder it reads"),
+                            (results / "figures" / "runs.csv", "the results folder it reads"),
+                            (tmp_path / "link.csv", "the results folder it reads"),
+                            (other / "runs.csv", "another command's results folder")):
+        with pytest.raises(ConfigError, match=problem):
+            check_beside(target, results, own)
+
+
+@pytest.mark.parametrize("link, problem", [
+    ("dangling", "is a symbolic link that leads nowhere"),
+    ("loop", "is a symbolic link that leads nowhere"),
+    ("dangling/inside", "is inside"),
+])
+def test_check_output_refuses_a_link_that_leads_nowhere(tmp_path, link, problem):
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere" / "x")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    before = listing(tmp_path)
+    with pytest.raises(ConfigError, match=problem):
+        check_output(tmp_path / link)
+    assert listing(tmp_path) == before
+
+
+def test_check_output_resolves_links(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert check_output(tmp_path / "link" / "out") == tmp_path / "real" / "out"

@@ -18,34 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments.cli import main
-from model.scenario import SCENARIO_DIR
+from tests.experiments.commands import assert_one_line_error, cli
+from tests.experiments.sweeps import MINI, SEED_SCENARIO
 
 ROOT = Path(__file__).parents[2]
-SEED_SCENARIO = (SCENARIO_DIR / "paris_moscow_call.toml").read_text(encoding="utf-8")
 CATALOGUE = (ROOT / "model" / "data" / "actions.toml").read_text(encoding="utf-8")
-SWEEP = """[experiment]
-name = "mini"
-scenario = "paris_moscow_call"
-replications = 2
-seed = 5
-horizon = 3
-"""
-
-
-def cli(capfd, *args: str) -> tuple[int, list[str]]:
-    """Run the CLI in-process; (exit status, stderr lines)."""
-    capfd.readouterr()
-    status = main(list(args))
-    return status, capfd.readouterr().err.strip().splitlines()
-
-
-def assert_one_line_error(status: int, err: list[str], *mentions: str) -> None:
-    assert status == 2, err
-    assert len(err) == 1, err
-    assert err[0].startswith("escalation: error: "), err
-    for word in mentions:
-        assert word in err[0], (word, err)
 
 
 def scenario_file(tmp_path: Path, text: str, name: str = "s.toml") -> str:
@@ -83,7 +60,7 @@ def test_a_scenario_name_cannot_leave_the_output_folder(tmp_path, capfd, monkeyp
 @pytest.mark.parametrize("name", ESCAPING)
 def test_an_experiment_name_cannot_leave_the_output_folder(tmp_path, capfd, monkeypatch, name):
     monkeypatch.chdir(tmp_path)
-    text = SWEEP.replace('name = "mini"', f'name = "{name.replace(chr(92), chr(92) * 2)}"'
+    text = MINI.replace('name = "mini"', f'name = "{name.replace(chr(92), chr(92) * 2)}"'
                          .replace("\0", "\\u0000"))
     status, err = cli(capfd, "sweep", sweep_file(tmp_path, text), "--executor", "sequential")
     assert_one_line_error(status, err, "sweep.toml", "experiment.name")
@@ -94,7 +71,8 @@ def test_a_run_writes_only_under_outputs(tmp_path, capfd, monkeypatch):
     monkeypatch.chdir(tmp_path)
     status, _ = cli(capfd, "run", "--steps", "2", "--seed", "7")
     assert status == 0
-    assert (tmp_path / "outputs" / "run_paris_moscow_call_seed7" / "summary.json").exists()
+    assert (tmp_path / "outputs" / "run_paris_moscow_call_seed7_horizon_weeks=2"
+            / "summary.json").exists()   # named by its overrides too
 
 
 # ----------------------------------------------------------------- 6. errors cross processes
@@ -257,15 +235,15 @@ def test_bad_run_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capfd, mo
     make_args, must_mention = RUN_INPUTS[case]
     args = make_args(tmp_path)
     if case == "--scenario unreadable" and os.geteuid() == 0:
-        # Root reads a file whatever its mode: the read itself says "permission denied".
-        unreadable, read_bytes = Path(args[-1]), Path.read_bytes
+        # Root reads a file whatever its mode: the open itself says "permission denied".
+        unreadable, real_open = Path(args[-1]), Path.open
 
-        def denied(path: Path) -> bytes:
+        def denied(path: Path, *args, **kwargs):
             if path == unreadable:
                 raise PermissionError(errno.EACCES, "Permission denied", str(path))
-            return read_bytes(path)
+            return real_open(path, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "read_bytes", denied)
+        monkeypatch.setattr(Path, "open", denied)
     out = tmp_path / "out"
     status, err = cli(capfd, "run", *args, "--out", str(out))
     assert_one_line_error(status, err, must_mention)
@@ -283,7 +261,7 @@ def test_a_utf8_bom_is_accepted_in_every_file(tmp_path, capfd, monkeypatch):
     status, err = cli(capfd, "run", "--scenario", scenario, "--steps", "2", "--out",
                       str(tmp_path / "run"))
     assert status == 0, err
-    config = sweep_file(tmp_path, bom + SWEEP.replace('"paris_moscow_call"', '"bom.toml"'))
+    config = sweep_file(tmp_path, bom + MINI.replace('"paris_moscow_call"', '"bom.toml"'))
     status, err = cli(capfd, "sweep", config, "--out", str(tmp_path / "out"), "--executor",
                       "sequential", "--quiet")
     assert status == 0, err
@@ -291,7 +269,7 @@ def test_a_utf8_bom_is_accepted_in_every_file(tmp_path, capfd, monkeypatch):
 
 def _grid(axes: int, num: int) -> str:
     names = ["temperature", "cost_weight", "escalation_aversion", "repetition_cost"][:axes]
-    return SWEEP + "[vary]\n" + "".join(
+    return MINI + "[vary]\n" + "".join(
         f"{n} = {{ low = 0.1, high = 0.2, num = {num} }}\n" for n in names)
 
 
@@ -303,34 +281,34 @@ SWEEP_INPUTS = {
     "runs beyond the cap": (_grid(2, 1000).replace("replications = 2",
                                                    "replications = 100000"),
                             "experiment.replications", "runs"),
-    "replications of 10**30": (SWEEP.replace("replications = 2", "replications = " + "9" * 30),
+    "replications of 10**30": (MINI.replace("replications = 2", "replications = " + "9" * 30),
                                "experiment.replications", "at most"),
-    "saltelli beyond the cap": (SWEEP.replace("seed = 5", 'seed = 5\ndesign = "saltelli"\n'
+    "saltelli beyond the cap": (MINI.replace("seed = 5", 'seed = 5\ndesign = "saltelli"\n'
                                               "samples = 16777216") +
                                 "[vary]\ntemperature = { low = 0.1, high = 0.2 }\n",
                                 "experiment.samples", "points"),
-    "seed inf": (SWEEP.replace("seed = 5", "seed = inf"), "experiment.seed", "whole"),
-    "horizon inf": (SWEEP.replace("horizon = 3", "horizon = inf"), "experiment.horizon",
+    "seed inf": (MINI.replace("seed = 5", "seed = inf"), "experiment.seed", "whole"),
+    "horizon inf": (MINI.replace("horizon = 3", "horizon = inf"), "experiment.horizon",
                     "finite"),
-    "horizon 1e400": (SWEEP.replace("horizon = 3", "horizon = 1e400"), "experiment.horizon",
+    "horizon 1e400": (MINI.replace("horizon = 3", "horizon = 1e400"), "experiment.horizon",
                       "finite"),
-    "fixed horizon nan": (SWEEP.replace("horizon = 3\n", "") + "[fixed]\nhorizon_weeks = nan\n",
+    "fixed horizon nan": (MINI.replace("horizon = 3\n", "") + "[fixed]\nhorizon_weeks = nan\n",
                           "fixed.horizon_weeks", "number"),
-    "vary value inf": (SWEEP + "[vary]\ntemperature = [0.1, inf]\n", "vary.temperature[1]",
+    "vary value inf": (MINI + "[vary]\ntemperature = [0.1, inf]\n", "vary.temperature[1]",
                        "finite"),
-    "range num inf": (SWEEP + "[vary]\ntemperature = { low = 0.1, high = 0.2, num = inf }\n",
+    "range num inf": (MINI + "[vary]\ntemperature = { low = 0.1, high = 0.2, num = inf }\n",
                       "vary.temperature.num", "whole"),
-    "chunk_size 1e400": (SWEEP.replace("seed = 5", "seed = 5\nchunk_size = 1e400"),
+    "chunk_size 1e400": (MINI.replace("seed = 5", "seed = 5\nchunk_size = 1e400"),
                          "experiment.chunk_size", "whole"),
-    "name with a path": (SWEEP.replace('name = "mini"', 'name = "../../up"'),
+    "name with a path": (MINI.replace('name = "mini"', 'name = "../../up"'),
                          "experiment.name", "plain name"),
-    "scenario path with NUL": (SWEEP.replace('"paris_moscow_call"', '"a\\u0000b.toml"'),
+    "scenario path with NUL": (MINI.replace('"paris_moscow_call"', '"a\\u0000b.toml"'),
                                "experiment.scenario", "not found"),
-    "scenario path too long": (SWEEP.replace('"paris_moscow_call"', f'"{"x" * 300}.toml"'),
+    "scenario path too long": (MINI.replace('"paris_moscow_call"', f'"{"x" * 300}.toml"'),
                                "experiment.scenario", "not found"),
-    "deeply nested vary": (SWEEP + "[vary]\ntemperature = " + "[" * 3000 + "]" * 3000 + "\n",
+    "deeply nested vary": (MINI + "[vary]\ntemperature = " + "[" * 3000 + "]" * 3000 + "\n",
                            "sweep.toml", "nested too deeply"),
-    "vary a nested list": (SWEEP + "[vary]\ntemperature = [[0.1]]\n", "vary.temperature[0]",
+    "vary a nested list": (MINI + "[vary]\ntemperature = [[0.1]]\n", "vary.temperature[0]",
                            "number"),
 }
 
@@ -352,7 +330,7 @@ def test_bad_sweep_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capfd, 
 ])
 def test_bad_sweep_options_are_one_line(tmp_path, capfd, option, value, problem):
     out = tmp_path / "out"
-    status, err = cli(capfd, "sweep", sweep_file(tmp_path, SWEEP), "--out", str(out),
+    status, err = cli(capfd, "sweep", sweep_file(tmp_path, MINI), "--out", str(out),
                       option, value, "--quiet")
     assert_one_line_error(status, err, option, problem)
     assert not out.exists()

@@ -10,11 +10,12 @@ import pytest
 
 import experiments
 from experiments.analysis.figures import make_figures
+from experiments.analysis.summaries import summarise
 from experiments.chunk_store import read_manifest
 from experiments.config import load_config
 from experiments.executors import SequentialExecutor
 from experiments.pipeline import run_sweep
-from experiments.results import load_trajectories, summarise, wilson_interval
+from experiments.results import load_trajectories, wilson_interval
 from experiments.schema import SERIES, THRESHOLD_COLUMNS
 from model.ladder import THRESHOLDS
 from model.outcomes import OUTCOMES

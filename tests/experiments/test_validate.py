@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from experiments.analysis.validation import compare, validation_figure, verdict
-from experiments.cli import validate
+from experiments.cli import main, validate
 from experiments.targets import load_targets
 from model.checks import ConfigError
 from model.outcomes import ENDING_RULES, RULES
@@ -56,6 +56,14 @@ def cli(argv: list[str]) -> int:
     except ConfigError as exc:
         print(f"escalation: error: {exc}", file=sys.stderr)
         return 2
+
+
+def rule_runs(rules: list[str]) -> pd.DataFrame:
+    """A run table of runs decided by ``rules`` in week 30 (those ending the fighting
+    ended in week 10), not followed."""
+    ended = [10 if rule in ENDING_RULES else -1 for rule in rules]
+    return pd.DataFrame({"rule": rules, "decided_step": 30, "ended_step": ended,
+                         "resumed_step": -1, "last_step": 30})
 
 
 def target_file(tmp_path: Path, body: str, name: str = "target.toml") -> Path:
@@ -245,7 +253,7 @@ rules = ["settlement"]
 lower = 0.6
 """
     targets = load_targets(target_file(tmp_path, body))
-    runs = pd.DataFrame({"rule": ["settlement"] * 50 + ["stalemate"] * 10 + ["horizon"] * 40})
+    runs = rule_runs(["settlement"] * 50 + ["stalemate"] * 10 + ["horizon"] * 40)
     table = compare(runs, targets).set_index("pattern")
     assert list(table.index) == ["agree", "disagree", "holds", "violated", "lower_violated"]
     assert table.loc["agree", ["model_k", "model_n"]].tolist() == [50, 100]
@@ -264,12 +272,12 @@ lower = 0.6
 
 def test_ended_shares_are_taken_among_runs_whose_fighting_ended(tmp_path):
     targets = load_targets(target_file(tmp_path, GOOD))
-    runs = pd.DataFrame({"rule": ["settlement"] * 14 + ["imposed"] * 52 + ["horizon"] * 500
-                         + ["direct_clash"] * 30})
+    runs = rule_runs(["settlement"] * 14 + ["imposed"] * 52 + ["horizon"] * 500
+                     + ["direct_clash"] * 30)
     (row,) = compare(runs, targets).to_dict("records")
     assert (row["model_k"], row["model_n"], row["agree"]) == (14, 66, True)
     assert set(ENDING_RULES) < set(RULES)
-    none_ended = compare(pd.DataFrame({"rule": ["horizon"] * 10}), targets).iloc[0]
+    none_ended = compare(rule_runs(["horizon"] * 10), targets).iloc[0]
     assert none_ended["model_n"] == 0 and not none_ended["agree"]
     assert verdict(none_ended) == "no runs"
 
@@ -279,8 +287,8 @@ def test_small_run_writes_csv_report_and_figure(tmp_path, capsys):
     out = tmp_path / "out"
     files = [str(ROOT / "model/targets/interstate_war_endings.toml"),
              str(ROOT / "model/targets/no_great_power_war.toml")]
-    argv = ["validate", *files, "--runs", "40", "--set", "horizon_weeks=52", "--out", str(out),
-            "--executor", "sequential", "--quiet"]
+    argv = ["validate", *files, "--runs", "40", "--set", "horizon_weeks=160", "--out",
+            str(out), "--executor", "sequential", "--quiet"]
     assert cli(argv) == 0
     printed = capsys.readouterr().out
     table = pd.read_csv(out / "validation.csv")
@@ -292,13 +300,18 @@ def test_small_run_writes_csv_report_and_figure(tmp_path, capsys):
                                   "no runs"]).all()
     assert "| no_great_power_war | escalated | all |" in printed
     report = (out / "validation.md").read_text(encoding="utf-8")
-    assert "horizon 52 weeks" in report and "Kreutz" in report
+    assert "horizon 160 weeks" in report and "Kreutz" in report
     png = (out / "figures" / "validation.png").read_bytes()
     assert png.startswith(b"\x89PNG")
-    assert "horizon_weeks = 52" in (out / validate.EXPERIMENT_FILE).read_text()
+    assert "horizon_weeks = 160" in (out / validate.EXPERIMENT_FILE).read_text()
     # The same command again resumes: nothing re-runs, the same table comes back.
     assert cli(argv) == 0
     assert pd.read_csv(out / "validation.csv").equals(table)
+    # A horizon shorter than a file's patterns refer to is refused before anything runs.
+    short = tmp_path / "short"
+    assert cli(["validate", *files, "--set", "horizon_weeks=52", "--out", str(short)]) == 2
+    assert "no_great_power_war needs 156" in capsys.readouterr().err
+    assert not short.exists()
 
 
 def test_escalation_main_knows_validate():
@@ -327,7 +340,7 @@ def test_validation_runs_over_posterior_draws_or_before_calibration(tmp_path, ca
 
     scenario_file = calibrated_scenario(tmp_path)
     scenario = load_scenario(scenario_file)
-    path = str(ROOT / "model/targets/no_great_power_war.toml")
+    path = str(target_file(tmp_path, GOOD))   # no horizon of its own: 20 weeks will do
     common = ["--scenario", str(scenario_file), "--set", "horizon_weeks=20", "--executor",
               "sequential", "--quiet"]
     drawn = tmp_path / "drawn"
@@ -370,3 +383,57 @@ def test_shipped_generic_crisis_posterior_predictive_is_within_the_ucdp_interval
         row = table.loc[pattern]
         assert row["target_low"] <= row["model_share"] <= row["target_high"], (pattern, row)
     assert table.loc["escalated", "verdict"] == "bound holds"
+
+
+# ------------------------------------------------------------------ in and out of sample
+def test_a_leave_one_out_fit_validates_the_file_it_left_out_out_of_sample(tmp_path):
+    """Recalibrate a small configuration without one target file, then validate under
+    that posterior: the left-out file's patterns are out-of-sample, the others in."""
+    from tests.experiments.calibration.files import (
+        BASE,
+        BOUND,
+        DURATIONS,
+        UCDP,
+        calibration_file,
+    )
+
+    priors = {"collapse_capability": (0.05, 0.3), "settlement_rate": (0.01, 0.5)}
+    config = calibration_file(tmp_path, [UCDP, BOUND, DURATIONS], priors, BASE,
+                              generations=2, population=10, runs_per_particle=6,
+                              predictive_draws=2, predictive_runs=4)
+    fitted = tmp_path / "fit"
+    assert main(["calibrate", str(config), "--out", str(fitted), "--leave-out",
+                 "interstate_war_durations", "--executor", "sequential", "--quiet"]) == 0
+    from model.posterior import load_posterior
+
+    posterior = load_posterior(fitted / "posterior.parquet")
+    assert posterior.targets == ("interstate_war_endings", "no_great_power_war")
+    out = tmp_path / "validate"
+    assert cli(["validate", str(UCDP), str(DURATIONS), "--scenario",
+                str(uncalibrated_scenario(tmp_path)), "--posterior",
+                str(fitted / "posterior.parquet"), "--runs", "40", "--out", str(out),
+                "--executor", "sequential", "--quiet"]) == 0
+    table = pd.read_csv(out / "validation.csv")
+    samples = dict(zip(table["target"], table["sample"], strict=False))
+    assert samples == {"interstate_war_endings": "in-sample",
+                       "interstate_war_durations": "out-of-sample"}
+    document = (out / "validation.md").read_text(encoding="utf-8")
+    assert "out-of-sample: " in document and "in-sample: " in document
+
+
+def test_leave_out_must_name_one_of_the_files(tmp_path, capsys):
+    from tests.experiments.calibration.files import BOUND, PRIORS, UCDP, calibration_file
+
+    config = calibration_file(tmp_path, [UCDP, BOUND], PRIORS, {})
+    assert main(["calibrate", str(config), "--out", str(tmp_path / "o"), "--leave-out",
+                 "nothing_like_it"]) == 2
+    assert "--leave-out" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_sample_column_says_uncalibrated_without_a_posterior(tmp_path):
+    runs = rule_runs(["settlement", "imposed"])
+    targets = load_targets(ROOT / "model/targets/interstate_war_endings.toml")
+    assert set(compare(runs, targets)["sample"]) == {"uncalibrated"}
+    assert set(compare(runs, targets, ("interstate_war_endings",))["sample"]) == {"in-sample"}
+    assert set(compare(runs, targets, ("other",))["sample"]) == {"out-of-sample"}

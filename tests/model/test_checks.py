@@ -12,18 +12,25 @@ import errno
 import os
 import pickle
 import random
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from model.checks import (
+    MAX_KEY_PARTS,
+    MAX_NESTING,
+    MAX_TEXT,
+    MAX_TOML_BYTES,
     ConfigError,
     check_model_arguments,
     flag,
     number,
+    prose,
     read_toml,
     safe_name,
+    toml_shape,
     whole,
 )
 
@@ -126,7 +133,7 @@ READ_FAILURES = {
     "not UTF-8": (_written(b"\xff\xfe[x]"), "malformed TOML (not UTF-8"),
     "malformed": (_written(b"[x\ny ="), "malformed TOML ("),
     "nested too deeply": (_written(b"x = " + b"[" * 5000 + b"]" * 5000),
-                          "malformed TOML (nested too deeply)"),
+                          "nested too deeply (more than 64 arrays or inline tables) at line 1"),
     "an integer of 5000 digits": (_written(b"x = " + b"9" * 5000), "malformed TOML ("),
 }
 
@@ -145,12 +152,58 @@ def test_read_toml_says_permission_denied(tmp_path, monkeypatch):
     path = tmp_path / "f.toml"
     path.write_text("x = 1\n", encoding="utf-8")
 
-    def denied(self: Path) -> bytes:   # the read itself is refused (as root, chmod is not)
+    def denied(self: Path, *args, **kwargs):   # the open is refused (as root, chmod is not)
         raise PermissionError(errno.EACCES, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(Path, "open", denied)
     with pytest.raises(ConfigError, match=r"scenario file not readable \(permission denied\)"):
         read_toml(path, "scenario file")
+
+
+# ------------------------------------------------------------------ bounded input
+@pytest.mark.parametrize("body", [
+    "a" + ".b" * (MAX_KEY_PARTS - 1) + " = 1",                     # the longest key allowed
+    "x = " + "[" * MAX_NESTING + "]" * MAX_NESTING,                  # the deepest nesting
+    'x = [1.5, 2.5]\ny = "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g"',
+    'x = """' + "[" * 100 + '"""',                                   # brackets in a string
+    "# " + "." * 100 + "\nx = 1",                                    # dots in a comment
+    '"a.b"."c.d" = 1',
+])
+def test_toml_shape_accepts_what_stays_within_the_limits(body):
+    toml_shape(body, "f.toml")
+
+
+@pytest.mark.parametrize("body, problem", [
+    ("a" + ".b" * MAX_KEY_PARTS + " = 1", f"a key of more than {MAX_KEY_PARTS} dotted parts"),
+    ('"a"' + '."b"' * MAX_KEY_PARTS + " = 1", "dotted parts"),
+    ("[" + ".".join(["t"] * (MAX_KEY_PARTS + 1)) + "]", "dotted parts"),
+    ("x = 1\ny = " + "{a = " * (MAX_NESTING + 1), "nested too deeply"),
+    ('x = "unterminated\ny = ' + "[" * (MAX_NESTING + 1), "at line 2"),
+])
+def test_toml_shape_refuses_a_long_key_or_deep_nesting_naming_the_line(body, problem):
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        toml_shape(body, "f.toml")
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path, monkeypatch):
+    path = tmp_path / "big.toml"
+    path.write_text("x = 1\n", encoding="utf-8")
+    os.truncate(path, MAX_TOML_BYTES + 1)
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("read")
+
+    monkeypatch.setattr(Path, "open", never)
+    with pytest.raises(ConfigError, match="too large"):
+        read_toml(path, "scenario file")
+
+
+def test_free_text_is_capped():
+    assert prose("x" * MAX_TEXT, "f", "description") == "x" * MAX_TEXT
+    with pytest.raises(ConfigError, match=f"at most {MAX_TEXT:,} characters"):
+        prose("x" * (MAX_TEXT + 1), "f", "description")
+    with pytest.raises(ConfigError, match="must be a string"):
+        prose(5, "f", "description")
 
 
 # ------------------------------------------------------------------ check_model_arguments

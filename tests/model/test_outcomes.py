@@ -174,3 +174,58 @@ def test_a_run_at_the_horizon_is_ongoing_not_folded_into_an_outcome():
     model = run_to_end(seed=4, horizon_weeks=10)
     assert (model.verdict.outcome, model.verdict.rule, model.verdict.step) == \
         ("ongoing", "horizon", 10)
+
+
+# ------------------------------------------------------------------ the follow-up
+def judge_weeks(world: StubWorld, verdict: Verdict, weeks: int, intensity: float,
+                casualties: float) -> Verdict:
+    """Judge ``weeks`` more weeks of open war, whatever the verdict already is."""
+    for _ in range(weeks):
+        world.steps += 1
+        world.front.intensity, world.front.change = intensity, 0.0
+        world.week_casualties = casualties
+        judge(verdict, world)
+    return verdict
+
+
+def test_a_quiet_front_that_flares_up_has_resumed_when_its_window_is_no_longer_quiet():
+    world = StubWorld(RULES)
+    verdict = weeks_of(world, 10, 0.1, 0.1)              # a stalemate, decided in week 10
+    assert (verdict.rule, verdict.resumed_step) == ("stalemate", NOT_ENDED)
+    judge_weeks(world, verdict, 3, 0.1, 0.1)             # still quiet: nothing resumes
+    assert verdict.resumed_step == NOT_ENDED
+    judge_weeks(world, verdict, 1, 0.9, 20.0)            # one heavy week lifts the mean
+    assert verdict.resumed_step == 14
+    judge_weeks(world, verdict, 20, 0.1, 0.1)            # only the first resumption counts
+    assert (verdict.rule, verdict.step, verdict.resumed_step) == ("stalemate", 10, 14)
+
+
+def test_a_broken_truce_has_resumed_in_the_week_it_broke():
+    world, verdict = truce_world(RULES, truce_week=5)
+    run_truce(world, verdict, 30)
+    assert verdict.rule == "unsettled_truce" and verdict.resumed_step == NOT_ENDED
+    run_truce(world, verdict, 5)                         # the truce holds on: nothing
+    assert verdict.resumed_step == NOT_ENDED
+    world.talks.violate()                                # a kinetic act breaks it
+    judge_weeks(world, verdict, 1, 0.9, 9.0)
+    assert verdict.resumed_step == world.steps
+
+
+def test_nothing_resumes_before_an_ending_is_decided():
+    world, verdict = truce_world(RULES, truce_week=5)
+    run_truce(world, verdict, 3)
+    world.talks.violate()                                # broken during its hold period:
+    judge_weeks(world, verdict, 12, 0.9, 9.0)            # no ending, so no resumption
+    assert not verdict.decided and verdict.resumed_step == NOT_ENDED
+
+
+def test_the_rule_table_says_which_rules_end_the_fighting():
+    from model.outcomes import ENDING_RULES, RULES
+
+    assert set(ENDING_RULES) == {"imposed", "settlement", "unsettled_truce", "stalemate"}
+    assert set(ENDING_RULES) < set(RULES)
+    verdict = Verdict()
+    with pytest.raises(ValueError, match="ended_step"):
+        verdict.decide("horizon", 10, ended=3)            # horizon does not end the fighting
+    with pytest.raises(ValueError, match="ended_step"):
+        Verdict().decide("stalemate", 10)                 # a stalemate does

@@ -90,6 +90,8 @@ BAD_POSTERIORS = {
     "text": ({"settlement_rate": ["a"], "weight": [1.0]}, "must be numbers"),
     "missing value": ({"settlement_rate": [None, 0.1], "weight": [1.0, 1.0]}, "missing values"),
     "not finite": ({"settlement_rate": [0.1], "weight": [float("inf")]}, "not finite"),
+    "sum overflows": ({"settlement_rate": [0.1, 0.2], "weight": [1e308, 1e308]},
+                      "positive finite sum (got inf)"),
     "only weight": ({"weight": [1.0]}, "no parameter columns"),
 }
 

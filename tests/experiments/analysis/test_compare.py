@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from experiments.analysis.compare import compare, finding, max_half_width, stratified
-from experiments.results import outcome_columns
+from experiments.analysis.compare import compare, driver, max_half_width
+from experiments.analysis.summaries import outcome_columns
 from model.outcomes import OUTCOMES
 
 
@@ -20,46 +20,35 @@ def runs_with(shares: dict[object, dict[str, int]], parameter: str = "x") -> pd.
     return frame
 
 
-def test_finding_reports_a_clear_difference_with_its_p_value():
+def test_compare_tests_arms_and_splits_the_statistic_by_outcome():
     runs = runs_with({0.0: {"negotiated": 4, "frozen": 96}, 1.0: {"negotiated": 71, "frozen": 29}})
     comparison = compare(runs, "x")
-    expected = chi2_contingency(np.array([[4, 96], [71, 29]])).pvalue
-    assert comparison.p_value == pytest.approx(expected)
-    sentence = finding(comparison, "Raising x from 0.0 to 1.0")
-    assert sentence == ("Raising x from 0.0 to 1.0 raises the share of negotiated endings "
-                        "from 4% to 71% and lowers the share of frozen conflicts from 96% to "
-                        "29% (p < 0.001).")
-    assert finding(comparison, "Raising x", focus=("negotiated",)) == sentence.replace(
-        "Raising x from 0.0 to 1.0", "Raising x")  # a focus outcome already named: no clause
+    test = chi2_contingency(np.array([[4, 96], [71, 29]]))
+    assert comparison.p_value == pytest.approx(test.pvalue)
+    cells = (np.array([[4, 96], [71, 29]]) - test.expected_freq) ** 2 / test.expected_freq
+    assert comparison.contributions["negotiated"] == pytest.approx(cells[:, 0].sum()
+                                                                    / cells.sum())
+    assert sum(comparison.contributions.values()) == pytest.approx(1.0)
+    assert driver(comparison) == "negotiated"  # fewer runs, so the larger share of chi2
     negotiated = next(s for s in comparison.separations if s.outcome == "negotiated")
     assert (negotiated.low_arm, negotiated.high_arm, negotiated.pairs_separated) == (0.0, 1.0, 1)
 
 
-def test_finding_says_plainly_when_there_is_no_detectable_difference():
-    runs = runs_with({False: {"frozen": 50, "ongoing": 50}, True: {"frozen": 53, "ongoing": 47}})
-    comparison = compare(runs, "x", descending=True)
+def test_arms_split_negotiated_endings_by_rule():
+    runs = runs_with({0: {"negotiated": 3, "frozen": 1}, 1: {"negotiated": 2, "ongoing": 2}})
+    runs["rule"] = ["settlement", "imposed", "imposed", "stalemate",
+                    "settlement", "settlement", "horizon", "horizon"]
+    arms = compare(runs, "x").arms
+    assert list(arms["negotiated_imposed_n"]) == [2, 0]
+    assert list(arms["negotiated_settlement_n"]) == [1, 2]
+    assert arms.at[0, "negotiated_imposed_share"] == pytest.approx(0.5)
+
+
+def test_no_test_is_possible_when_every_run_ends_the_same_way():
+    comparison = compare(runs_with({False: {"frozen": 5}, True: {"frozen": 5}}), "x",
+                         descending=True)
     assert list(comparison.arms.index) == [True, False]
-    sentence = finding(comparison, "Switching x off", focus=("escalated",))
-    assert sentence.startswith("Switching x off makes no detectable difference")
-    assert "p = 0.777" in sentence and "within the noise" in sentence
-    assert sentence.endswith("; no run ends in escalation in any arm.")
-    assert not any(s.pairs_separated for s in comparison.separations)
-
-
-def test_finding_names_the_strata_where_a_pooled_null_hides_an_effect():
-    cells = {(0, 0): (50, 50), (1, 0): (50, 50),   # (x, y): (frozen, ongoing)
-             (0, 1): (80, 20), (1, 1): (20, 80),
-             (0, 2): (20, 80), (1, 2): (80, 20)}   # y = 1 and y = 2 cancel when pooled
-    runs = pd.concat([runs_with({x: {"frozen": f, "ongoing": o}}).assign(y=y)
-                      for (x, y), (f, o) in cells.items()], ignore_index=True)
-    pooled = compare(runs, "x")
-    assert pooled.p_value == pytest.approx(1.0)
-    strata = stratified(runs, "x", "y")
-    assert [value for _, value, _ in strata] == [0, 1, 2]
-    sentence = finding(pooled, "Raising x from 0 to 1", strata=strata)
-    assert "no detectable difference" in sentence
-    assert sentence.endswith("; at y = 1 and 2 alone, though, it does change how runs end "
-                             "(p < 0.001, p < 0.001).")
+    assert np.isnan(comparison.p_value) and not comparison.detected
 
 
 def test_max_half_width_matches_the_replications():

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from experiments import load_results
-from experiments.analysis.discovery import Box, boxes_table, find_boxes
+from experiments.analysis.discovery import Box, boxes_table, default_outcome, find_boxes
 from experiments.cli import main
 from tests.experiments.sweeps import swept
 from tests.helpers import uncalibrated_scenario
@@ -124,11 +124,25 @@ def test_discover_on_a_sweep(sweep, capsys):
     assert table.loc[0, "multilateral_pressure_min"] == 1.0
 
 
-def test_discover_writes_where_told(sweep, tmp_path):
+def test_discover_writes_where_told(sweep, tmp_path, capsys):
     target = tmp_path / "deep" / "esc.md"
     assert main(["discover", str(sweep), "--out", str(target), "--depth", "2"]) == 0
-    assert target.read_text().startswith("# Scenario discovery: escalated")
+    # no --outcome: one that the runs reach, so the answer is not "No box found"
+    chosen = default_outcome(load_results(sweep)["outcome"])
+    assert 0 < (load_results(sweep)["outcome"] == chosen).sum() < len(load_results(sweep))
+    assert capsys.readouterr().out.startswith(f"outcome: {chosen} (--outcome not given")
+    assert target.read_text().startswith(f"# Scenario discovery: {chosen}")
     assert target.with_suffix(".csv").is_file()
+
+
+def test_the_default_outcome_is_one_some_but_not_all_runs_reached():
+    def pick(*outcomes: str) -> str:
+        return default_outcome(pd.Series(outcomes))
+
+    assert pick("ongoing", "frozen", "negotiated") == "negotiated"   # no escalation
+    assert pick("escalated", "ongoing") == "escalated"
+    assert pick("frozen", "frozen") == "frozen"                      # all alike: present
+    assert pick("negotiated", "negotiated", "ongoing") == "negotiated"
 
 
 @pytest.mark.parametrize("args, where", [

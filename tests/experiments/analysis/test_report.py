@@ -55,10 +55,13 @@ def test_report_has_a_section_per_question_with_table_test_sentence_figure(smoke
         for sentence in findings:
             assert sentence.endswith(".")
             assert ("raises the share" in sentence or "lowers the share" in sentence
-                    or "no detectable difference" in sentence or "changes nothing" in sentence)
+                    or "no detectable difference" in sentence or "changes nothing" in sentence
+                    or "but no outcome share by more than the noise" in sentence)
             # ...and says whether the lever moved what it names, with the mechanism's means.
-            assert ("The lever moved (" in sentence
+            assert ("What moved by more than run noise (" in sentence
                     or "The lever did not move what it names (" in sentence)
+            # ...and, over posterior draws, whether it holds by the stated rule.
+            assert "across the posterior" in sentence
         images = re.findall(r"!\[[^]]*\]\(([^)]+)\)", body)
         assert len(images) == len(question.levers) + (len(question.levers) > 1)
         for image in images:
@@ -137,18 +140,41 @@ def test_a_malformed_question_exits_2_in_one_line_and_writes_nothing(tmp_path, m
     assert not out.exists() and not (tmp_path / "outputs").exists()
 
 
-def test_the_mechanism_line_says_whether_the_lever_moved():
+def test_the_report_defines_its_terms_and_states_its_limits(smoke):
+    text = (smoke / "report.md").read_text(encoding="utf-8")
+    assert text.count("**holds across the posterior** when at least 90%") == 1
+    assert "imposed" in text and "## Limitations" in text
+    limits = text[text.index("## Limitations"):text.index("## Q1.")]
+    assert "`interstate_war_endings`" in limits      # read from the posterior's metadata
+    assert "`paris_moscow_call` borrows that fit" in limits
+    glance = text[text.index("## Findings at a glance"):text.index("## Limitations")]
+    assert "The lever moved (" not in glance and "; mechanism:" not in glance
+    for body in sections(text).values():
+        assert re.search(r"horizon \d+ weeks, replication r on posterior draw r % 4", body)
+        assert "| negotiated | negotiated (settlement) | negotiated (imposed) | frozen |" in body
+
+
+def test_the_arms_figure_shows_the_spread_over_draws_beside_the_wilson_bars():
+    import numpy as np
     import pandas as pd
+    from matplotlib.collections import LineCollection
 
-    from experiments.analysis.report import mechanism
-    from experiments.questions import Lever
+    from experiments.analysis.compare import compare
+    from experiments.analysis.report import arms_figure
+    from experiments.analysis.uncertainty import draw_shares
 
-    runs = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0], "still": [2.0, 2.0, 2.0, 2.0],
-                         "moving": [0.0, 1.0, 4.0, 6.0]})
-    idle = Lever("x", "lead", ("still", "open weeks (%)", 100.0),
-                 metrics=(("moving", "truces", 1.0),))
-    assert mechanism(runs, idle, 0.0, 1.0) == (
-        "The lever did not move what it names (0.0 → 1.0): open weeks (%) 200 → 200; "
-        "mechanism: truces 0.5 → 5.")
-    busy = Lever("x", "lead", ("moving", "truces", 1.0))
-    assert mechanism(runs, busy, 0.0, 1.0) == "The lever moved (0.0 → 1.0): truces 0.5 → 5."
+    rng = np.random.default_rng(5)
+    runs = pd.DataFrame({"x": np.repeat([0.0, 1.0], 200), "draw_id": np.tile(range(4), 100),
+                         "outcome": rng.choice(["frozen", "ongoing"], 400)})
+    runs["rule"] = runs["outcome"].map({"frozen": "stalemate", "ongoing": "horizon"})
+    fig = arms_figure(compare(runs, "x"), QUESTIONS[0], "paris_moscow_call: 400 runs",
+                      draw_shares(runs, "x"))
+    ax = fig.axes[0]
+    ranges = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_alpha() == 0.3]
+    assert len(ranges) == 5   # one per ending drawn (negotiated split in two)
+    frozen = draw_shares(runs, "x").xs(1.0, level=0)["frozen"]
+    segments = ranges[2].get_segments()   # frozen: the third series
+    assert segments[1][:, 1] == pytest.approx(frozen.quantile([0.05, 0.95]).to_numpy())
+    assert "90% range of the share over the 4 posterior draws" in " ".join(
+        fig.get_suptitle().split())
+    assert "Wilson 95% intervals" in fig.get_suptitle()

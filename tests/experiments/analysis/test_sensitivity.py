@@ -14,6 +14,7 @@ import pytest
 
 from experiments.chunk_store import read_manifest
 from experiments.cli import main
+from experiments.cli.sensitivity import smoke_note
 from experiments.config import load_config
 from experiments.results import load_results
 from model.outcomes import OUTCOMES
@@ -146,8 +147,10 @@ def test_shipped_files_load():
         smoke = load_config(CONFIGS / f"{name}.toml")
         assert smoke.design == design and smoke.common_seeds
         assert smoke.total_runs <= 1000 and smoke.fixed["horizon_weeks"] <= 104
+        assert smoke_note(smoke).startswith(f"SMOKE RUN ({name}: ")  # labelled: not results
     for name in ("sensitivity", "screening"):
         full = load_config(CONFIGS / f"{name}.toml")
+        assert smoke_note(full) == ""
         assert full.scenario == "paris_moscow_call"
         assert {"multilateral_pressure", "aid_reliability", "hybrid_intensity",
                 "attribution_rate", "dossier_coupling", "reactivity"} <= set(full.varied)

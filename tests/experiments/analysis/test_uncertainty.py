@@ -58,10 +58,23 @@ def test_direction_agreement_counts_draws_with_the_pooled_sign():
     first = [0.2] * 30 + [0.5] * 10
     last = [0.6] * 30 + [0.4] * 10           # 30 draws up, 10 down: pooled is up
     runs = runs_table({0.0: first, 1.0: last}, 2000, rng)
-    pooled, same, both = direction_agreement(draw_shares(runs, "lever"), 0.0, 1.0,
-                                             "negotiated")
-    assert pooled == pytest.approx((0.6 * 30 + 0.4 * 10 - 0.2 * 30 - 0.5 * 10) / 40, abs=0.01)
-    assert same == pytest.approx(0.75) and both == 40
-    table, sentence = uncertainty_markdown(runs, "lever", 0.0, 1.0)
-    assert "75% of the 40 draws" in sentence and "does not hold" not in sentence
-    assert "| 0 | negotiated |" in table or "| 0.0 | negotiated |" in table
+    agreement = direction_agreement(draw_shares(runs, "lever"), 0.0, 1.0, "negotiated")
+    assert agreement.pooled == pytest.approx((0.6 * 30 + 0.4 * 10 - 0.2 * 30 - 0.5 * 10) / 40,
+                                             abs=0.01)
+    assert (agreement.same, agreement.opposite, agreement.flat, agreement.draws) == (30, 10, 0,
+                                                                                    40)
+    table, largest = uncertainty_markdown(runs, "lever", 0.0, 1.0)
+    # negotiated and ongoing mirror each other: either is the largest effect
+    assert largest.outcome in {"negotiated", "ongoing"}
+    assert abs(largest.pooled) == pytest.approx(agreement.pooled)
+    assert (largest.same, largest.opposite) == (30, 10)
+    assert "| 0.0 | negotiated |" in table
+
+
+def test_draws_where_the_outcome_never_occurs_are_flat_not_reversed():
+    rng = np.random.default_rng(4)
+    runs = runs_table({0.0: [0.0] * 20, 1.0: [0.0] * 5 + [0.8] * 15}, 50, rng)
+    agreement = direction_agreement(draw_shares(runs, "lever"), 0.0, 1.0, "negotiated")
+    assert (agreement.same, agreement.opposite, agreement.flat, agreement.flat_absent) == (
+        15, 0, 5, 5)
+    assert agreement.first_range == (0.0, 0.0) and agreement.last_range[1] > 0.6

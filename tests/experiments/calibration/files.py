@@ -5,9 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from experiments.calibration.particles import run_records
+from experiments.provenance import file_sha256
+from experiments.seeds import Stream, seeds63, stream
+from model.outcomes import ENDING_RULES
+
 ROOT = Path(__file__).resolve().parents[3]
 UCDP = ROOT / "model" / "targets" / "interstate_war_endings.toml"
 BOUND = ROOT / "model" / "targets" / "no_great_power_war.toml"
+DURATIONS = ROOT / "model" / "targets" / "interstate_war_durations.toml"
+RECURRENCE = ROOT / "model" / "targets" / "interstate_war_recurrence.toml"
 # A region where generic_crisis ends in several ways (found by a Latin hypercube over
 # the calibration priors); the recovery test fits two of these and fixes the rest.
 BASE = {"temperature": 0.5135, "war_value_base": 0.8792, "war_value_gain_weight": 3.0785,
@@ -37,4 +44,22 @@ def calibration_file(tmp_path: Path, target_files: list[Path], priors: dict, fix
                              for k, (lo, hi) in priors.items()]
     path = tmp_path / "calibration.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def synthetic_targets(tmp_path: Path, scenario: Path, runs: int = 400) -> Path:
+    """A target file of the shares that TRUTH gives in ``scenario`` (the UCDP file's four
+    patterns)."""
+    seeds = seeds63(stream(99, Stream.PREDICTIVE_RUNS, 0), runs)
+    records = run_records(str(scenario), file_sha256(scenario), {**BASE, **TRUTH}, seeds)
+    ended = [r.rule for r in records if r.rule in ENDING_RULES]
+    body = UCDP.read_text(encoding="utf-8").replace('name = "interstate_war_endings"',
+                                                    'name = "synthetic"')
+    for rule in ENDING_RULES:
+        block = body.index(f'rules = ["{rule}"]')
+        start, stop = body.index("k = ", block), body.index("n = ", block)
+        end = body.index("\n", stop)
+        body = body[:start] + f"k = {ended.count(rule)}\n" + f"n = {len(ended)}" + body[end:]
+    path = tmp_path / "synthetic.toml"
+    path.write_text(body, encoding="utf-8")
     return path

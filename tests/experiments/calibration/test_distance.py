@@ -1,14 +1,30 @@
-"""The ABC distance: zero on the targets, standard errors apart, nothing-ended never best."""
+"""The ABC distance: zero on the targets, standard errors apart, nothing-ended never best;
+and the early-rejection bound never above the distance the full batch reaches."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from experiments.calibration.distance import (
     TargetDistance,
     observed_statistics,
     summary_statistics,
 )
-from experiments.targets import load_targets
-from tests.experiments.calibration.files import BOUND, UCDP
+from experiments.targets import RunRecord, load_targets
+from model.outcomes import ENDING_RULES, NOT_ENDED, RULES
+from tests.experiments.calibration.files import BOUND, DURATIONS, RECURRENCE, UCDP
+
+
+def record(rule: str, ended: int = 10, resumed: int = NOT_ENDED, last: int = 400
+           ) -> RunRecord:
+    """A run decided by ``rule`` at week 40 (its fighting ended at ``ended`` if the rule
+    ends it), followed to week ``last``."""
+    return RunRecord(rule, 40, ended if rule in ENDING_RULES else NOT_ENDED,
+                     resumed if rule in ENDING_RULES else NOT_ENDED, last)
+
+
+def records(rules: list[str]) -> list[RunRecord]:
+    return [record(rule) for rule in rules]
 
 
 def test_the_distance_is_zero_on_the_targets_and_counts_standard_errors():
@@ -29,17 +45,53 @@ def test_the_distance_is_zero_on_the_targets_and_counts_standard_errors():
 def test_summary_statistics_take_shares_among_the_ended_runs():
     targets = (load_targets(UCDP), load_targets(BOUND))
     rules = ["settlement", "settlement", "imposed", "horizon", "direct_clash"]
-    stats = summary_statistics(rules, targets)
-    assert stats["interstate_war_endings.n"] == 3
+    stats = summary_statistics(records(rules), targets)
+    assert stats["interstate_war_endings.peace_agreement.n"] == 3
     assert stats["interstate_war_endings.peace_agreement"] == pytest.approx(2 / 3)
     assert stats["interstate_war_endings.victory"] == pytest.approx(1 / 3)
     assert stats["no_great_power_war.escalated"] == pytest.approx(1 / 5)
-    assert summary_statistics(["horizon"], targets)["interstate_war_endings.ceasefire"] == 0
+    assert summary_statistics(records(["horizon"]), targets)[
+        "interstate_war_endings.ceasefire"] == 0
 
 
 def test_nothing_ended_never_fits_better_than_a_wrong_mix():
     targets = (load_targets(UCDP), load_targets(BOUND))
     distance = TargetDistance(targets)
-    nothing = distance(summary_statistics(["horizon"] * 10, targets), {})
+    nothing = distance(summary_statistics(records(["horizon"] * 10), targets), {})
     for rule in ("settlement", "unsettled_truce", "imposed", "stalemate"):
-        assert nothing > distance(summary_statistics([rule] * 10, targets), {}), rule
+        assert nothing > distance(summary_statistics(records([rule] * 10), targets), {}), rule
+
+
+def test_durations_and_recurrence_are_read_off_the_weeks():
+    durations, recurrence = load_targets(DURATIONS), load_targets(RECURRENCE)
+    runs = [record("settlement", ended=3), record("stalemate", ended=60),
+            record("horizon"), record("imposed", ended=200, resumed=300),
+            record("unsettled_truce", ended=20, resumed=100, last=100)]
+    stats = summary_statistics(runs, (durations, recurrence))
+    assert stats["interstate_war_durations.fighting_after_1_weeks"] == 1.0
+    assert stats["interstate_war_durations.fighting_after_4_weeks"] == 0.8
+    assert stats["interstate_war_durations.fighting_after_52_weeks"] == 0.6
+    assert stats["interstate_war_durations.fighting_after_156_weeks"] == 0.4
+    # Compared: ended runs followed 156 weeks after their ending (the last one was not);
+    # counted: the imposed run, whose fighting resumed 100 weeks after it ended.
+    assert stats["interstate_war_recurrence.recurred_within_3_years.n"] == 3
+    assert stats["interstate_war_recurrence.recurred_within_3_years"] == pytest.approx(1 / 3)
+
+
+RECORDS = st.builds(
+    RunRecord, st.sampled_from(list(RULES)), st.integers(1, 312),
+    st.sampled_from([NOT_ENDED, 1, 3, 30, 100, 200]), st.sampled_from([NOT_ENDED, 50, 250]),
+    st.integers(1, 470)).map(lambda r: r._replace(
+        ended_step=r.ended_step if r.rule in ENDING_RULES else NOT_ENDED))
+
+
+@settings(max_examples=300, deadline=None)
+@given(runs=st.lists(RECORDS, min_size=1, max_size=30), cut=st.integers(0, 30))
+def test_the_early_rejection_bound_never_exceeds_the_final_distance(runs, cut):
+    """Whatever the remaining runs turn out to be, the bound from the first runs is at most
+    the distance of the whole batch; with every run in, it is that distance."""
+    targets = tuple(load_targets(path) for path in (UCDP, BOUND, DURATIONS, RECURRENCE))
+    distance = TargetDistance(targets)
+    final = distance(summary_statistics(runs, targets), {})
+    assert distance.lowest(runs[:cut], len(runs)) <= final + 1e-9
+    assert distance.lowest(runs, len(runs)) == pytest.approx(final, abs=1e-12)

@@ -11,6 +11,10 @@ from __future__ import annotations
 from model.parameters import Parameters
 from model.scenario import Scenario
 
+# Below this share of its particles, a posterior's effective sample size means that its
+# draws mostly repeat a few parameter sets (a reporting rule, not a model parameter).
+DEGENERATE_SHARE = 0.1
+
 LEFT_OUT = (
     "One war on one front between one attacker and one defender; territory is a single "
     "share with no geography.",
@@ -50,6 +54,12 @@ def calibration_facts(scenario: Scenario) -> str:
         if record.get("scenario") != scenario.name:
             text += (f"; `{scenario.name}` borrows that fit: its own actors and initial "
                      "conditions (from the seed article) were not fitted")
+    effective = 1.0 / float((posterior.weights ** 2).sum())
+    text += (f". Its weights give an effective sample size of {effective:.1f} of "
+             f"{len(posterior)} parameter sets")
+    if effective < DEGENERATE_SHARE * len(posterior):
+        text += (": the draws repeat a few parameter sets, so the spread over posterior "
+                 "draws understates the parameter uncertainty")
     others = len(Parameters.names()) - len(posterior.names)
     return (text + f". The other {others} parameters, the policy levers among them, keep "
             "their defaults or scenario values: model assumptions, not estimates.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from experiments.analysis.limitations import calibration_facts, limitations_markdown
 from model.scenario import load_scenario
-from tests.helpers import uncalibrated_scenario
+from tests.helpers import calibrated_scenario, uncalibrated_scenario
 
 
 def test_the_calibration_facts_come_from_the_posterior():
@@ -14,9 +14,12 @@ def test_the_calibration_facts_come_from_the_posterior():
     assert all(f"`{name}`" in facts for name in seed.posterior.names)
     # the posterior's metadata: fitted on generic_crisis, to these targets
     assert ("fitted by ABC-SMC on the scenario `generic_crisis` to `interstate_war_endings`, "
-            "`no_great_power_war`") in facts
+            "`no_great_power_war`, `interstate_war_durations`, `interstate_war_recurrence`"
+            ) in facts
+    assert "then conditioned on a war still fighting at week 175" in facts
     assert "`paris_moscow_call` borrows that fit" in facts
-    assert "borrows" not in calibration_facts(load_scenario("generic_crisis"))
+    generic = calibration_facts(load_scenario("generic_crisis"))
+    assert "borrows" not in generic and "conditioned" not in generic
 
 
 def test_an_uncalibrated_scenario_says_so(tmp_path):
@@ -24,3 +27,22 @@ def test_an_uncalibrated_scenario_says_so(tmp_path):
     assert "is not calibrated" in calibration_facts(scenario)
     text = limitations_markdown([scenario])
     assert text.startswith("## Limitations") and "What the model leaves out" in text
+
+
+def test_the_effective_sample_size_is_stated_and_a_degenerate_one_is_called_so(tmp_path):
+    """Equal weights: 20 of 20 and no warning; one particle with 0.91 of the weight: an
+    effective sample size of 1.2 (under a tenth of 20), and the sentence says the draws
+    understate the uncertainty."""
+    values = [0.1 + 0.01 * k for k in range(20)]
+    for name in ("even", "skewed"):
+        (tmp_path / name).mkdir()
+    even = calibrated_scenario(tmp_path / "even", {"settlement_rate": values,
+                                                   "weight": [0.05] * 20})
+    facts = calibration_facts(load_scenario(even))
+    assert "effective sample size of 20.0 of 20 parameter sets" in facts
+    assert "understates" not in facts
+    skewed = calibrated_scenario(tmp_path / "skewed", {"settlement_rate": values,
+                                                       "weight": [0.91] + [0.09 / 19] * 19})
+    facts = calibration_facts(load_scenario(skewed))
+    assert "effective sample size of 1.2 of 20 parameter sets" in facts
+    assert "the spread over posterior draws understates the parameter uncertainty" in facts

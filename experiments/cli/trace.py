@@ -18,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                          "nuclear_threats")
     trace.add_argument("--scenario", default="paris_moscow_call",
                        help="a shipped scenario name or a path to a scenario .toml")
-    trace.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    trace.add_argument("--seed", type=int, default=None,
+                       help="random seed (default: the setting's trace_seed, the run of "
+                            "docs/MECHANISMS.md)")
     trace.add_argument("--off", action="store_true",
                        help="the same setting with the mechanism switched off")
     trace.set_defaults(func=cmd_trace)
@@ -35,11 +37,12 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if setting is None:
         raise ConfigError("mechanism", args.mechanism,
                           f"not one of {', '.join(MECHANISM_SETTINGS)}")
-    if args.seed < 0:
-        raise ConfigError("--seed", str(args.seed), "must be a non-negative integer")
+    seed = setting.trace_seed if args.seed is None else args.seed
+    if seed < 0:
+        raise ConfigError("--seed", str(seed), "must be a non-negative integer")
     scenario = load_scenario(args.scenario)
     overrides = {**setting.on, **(setting.off if args.off else {})}
-    model = run_one(scenario, args.seed, overrides, record_actions=True, record_weeks=True)
+    model = run_one(scenario, seed, overrides, record_actions=True, record_weeks=True)
     actions = model.datacollector.get_table_dataframe("actions")
     if setting.arena:
         actions = actions[[arena_of(model.by_name[a], model.by_name.get(t), model.belligerent_names)
@@ -48,6 +51,6 @@ def cmd_trace(args: argparse.Namespace) -> int:
     series = model.datacollector.get_model_vars_dataframe()
     settings = ", ".join(f"{k}={v}" for k, v in overrides.items())
     print(f"## {args.mechanism}{' (switched off)' if args.off else ''}: {scenario.name}, "
-          f"seed {args.seed}\n\n{setting.meaning}.\n\nSetting: `{settings}`.\n")
+          f"seed {seed}\n\n{setting.meaning}.\n\nSetting: `{settings}`.\n")
     print(trace_markdown(actions, series, setting.actions, setting.series, model.summary()))
     return 0

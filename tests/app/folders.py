@@ -22,6 +22,8 @@ from tests.experiments.sweeps import swept
 
 # Documented settings where each outcome is common, plus military collapse (imposed terms).
 SETTINGS = {**REFERENCE_SETTINGS, "imposed": MECHANISM_SETTINGS["military_collapse"].on}
+# Weeks each sweep runs: two years, three where armies take longer to break.
+HORIZONS = {"imposed": 156}
 PRIORS = {"settlement_rate": [0.01, 0.5], "collapse_capability": [0.05, 0.5]}
 
 
@@ -29,18 +31,19 @@ def _toml(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
-def sweep_text(name: str, fixed: dict, vary: str = "", draws: int = 4) -> str:
-    """A sweep of the seed scenario: 8 runs a point over ``draws`` posterior draws, 2 years."""
+def sweep_text(name: str, fixed: dict, vary: str = "", draws: int = 4,
+               horizon: int = 104) -> str:
+    """A sweep of the seed scenario: 8 runs a point over ``draws`` posterior draws."""
     return (f'[experiment]\nname = "{name}"\nscenario = "paris_moscow_call"\n'
-            f"replications = 8\nposterior_draws = {draws}\nseed = 3\nhorizon = 104\n\n"
+            f"replications = 8\nposterior_draws = {draws}\nseed = 3\nhorizon = {horizon}\n\n"
             "[fixed]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in fixed.items())
             + (f"\n[vary]\n{vary}\n" if vary else ""))
 
 
 def outcome_sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One small sweep per documented setting (SETTINGS), run through the CLI."""
-    return {name: swept(tmp_path_factory, name, sweep_text(name, fixed))
-            for name, fixed in SETTINGS.items()}
+    return {name: swept(tmp_path_factory, name, sweep_text(name, fixed, horizon=HORIZONS.get(
+                name, 104))) for name, fixed in SETTINGS.items()}
 
 
 def category(row: dict) -> object:

@@ -122,11 +122,13 @@ def write_experiment(folder: Path) -> Path:
     """An experiment whose scenario, catalogue and posterior are files beside it."""
     folder.mkdir(parents=True, exist_ok=True)
     scenario = (SCENARIO_DIR / "paris_moscow_call.toml").read_text(encoding="utf-8")
-    scenario = re.sub(r'(?m)^posterior = "generic_crisis".*$',
-                      'posterior = "post.parquet"\ncatalogue = "actions.toml"', scenario)
+    scenario, replaced = re.subn(r'(?m)^posterior = "paris_moscow_call".*$',
+                                 'posterior = "post.parquet"\ncatalogue = "actions.toml"',
+                                 scenario)
+    assert replaced == 1, "the seed scenario's posterior line"
     (folder / "scen.toml").write_text(scenario, encoding="utf-8")
     shutil.copyfile(DEFAULT_CATALOGUE, folder / "actions.toml")
-    shutil.copyfile(POSTERIOR_DIR / "generic_crisis.parquet", folder / "post.parquet")
+    shutil.copyfile(POSTERIOR_DIR / "paris_moscow_call.parquet", folder / "post.parquet")
     (folder / "sweep.toml").write_text(SWEEP, encoding="utf-8")
     return folder / "sweep.toml"
 
@@ -176,7 +178,7 @@ CHANGES = {
                  "the scenario file scen.toml changed"),
     "catalogue": (lambda folder, tree: append(folder / "actions.toml"),
                   "the catalogue file actions.toml changed"),
-    "posterior": (_edit_posterior, "the scenario's posterior file post.parquet changed"),
+    "posterior": (_edit_posterior, "the posterior file the runs use post.parquet changed"),
     "code": (lambda folder, tree: append(tree / "model" / "effects.py"),
              "the code (agents/, model/) changed"),
 }

@@ -76,8 +76,9 @@ def test_an_ending_can_break_down_during_the_follow_up():
 
 
 def test_an_imposed_ending_imposes_a_settled_truce():
+    # no reconstitution and the median war's lethality: the first losses break an army
     model = run("paris_moscow_call", 1, collapse_capability=0.99, freeze_weeks=260,
-                follow_up_weeks=20)
+                regeneration_rate=0.0, lethality_spread=0.0, follow_up_weeks=20)
     assert model.verdict.rule == "imposed"
     assert model.talks.imposed or model.verdict.resumed_step != NOT_ENDED
     assert model.summary()["end_state"] in ("imposed", "fighting", "truce", "quiet")

@@ -159,7 +159,9 @@ def test_an_army_collapses_below_its_thresholds(capability, morale, collapsed):
 
 def test_imposed_peace_and_nuclear_use_are_reachable():
     """A collapse ends the war on imposed terms; nuclear use escalates it."""
-    collapsed = run_to_end(seed=1, collapse_capability=0.99, freeze_weeks=260)
+    # no reconstitution and the median war's lethality: the first losses break an army
+    collapsed = run_to_end(seed=1, collapse_capability=0.99, freeze_weeks=260,
+                           regeneration_rate=0.0, lethality_spread=0.0)
     assert (collapsed.verdict.outcome, collapsed.verdict.rule) == ("negotiated", "imposed")
     model = run_to_end(seed=1, horizon_weeks=1)
     model.running = True

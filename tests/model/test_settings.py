@@ -61,7 +61,8 @@ def test_switching_a_mechanism_off_changes_the_outcomes(name):
 def test_the_hybrid_spiral_runs_through_attribution_and_the_confrontation_ladder():
     """The chain, not just its end: attributed covert acts, then the confrontation's
     Kahn threshold crossed, then the clash."""
-    model = run_to_end(seed=0, record_actions=True, **MECHANISM_SETTINGS["hybrid_spiral"].on)
+    setting = MECHANISM_SETTINGS["hybrid_spiral"]
+    model = run_to_end(seed=setting.trace_seed, record_actions=True, **setting.on)
     assert model.verdict.rule == "direct_clash"
     actions = model.datacollector.get_table_dataframe("actions")
     crossed = model.ladders["confrontation"].crossed["nuclear war is unthinkable"]
@@ -79,7 +80,7 @@ def test_nuclear_threats_run_through_the_ultimatum_and_a_coerced_truce():
     back) bring the defender to accept a truce, and the truce holds (the war freezes). The
     same run without threats has no truce and grinds on to the horizon."""
     setting = MECHANISM_SETTINGS["nuclear_threats"]
-    model = run_to_end(seed=0, record_actions=True, **setting.on)
+    model = run_to_end(seed=setting.trace_seed, record_actions=True, **setting.on)
     attacker, defender = model.attacker.name, model.defender.name
     assert model.verdict.rule == "unsettled_truce"
     truce = model.verdict.ended_step               # the week the truce began
@@ -92,5 +93,5 @@ def test_nuclear_threats_run_through_the_ultimatum_and_a_coerced_truce():
     assert truce not in set(took(model, "accept_truce", attacker)["step"])
     aid = model.datacollector.get_model_vars_dataframe()["aid_flow"]
     assert aid[first] < aid[first - 1]             # supporters hold back aid when threatened
-    without = run_to_end(seed=0, **{**setting.on, **setting.off})
+    without = run_to_end(seed=setting.trace_seed, **{**setting.on, **setting.off})
     assert without.verdict.rule == "horizon" and without.talks.truces == 0

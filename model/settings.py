@@ -82,8 +82,8 @@ MECHANISM_SETTINGS: dict[str, MechanismSetting] = {
                 "nuclear ultimatums demanding a ceasefire on the current line, which "
                 "intimidate the defender and its supporters (aid held back, peace drive "
                 "raised): the defender accepts the truce and the war freezes on that line "
-                "instead of grinding on; with no ultimatums the nuclear power seldom accepts "
-                "a truce",
+                "instead of grinding on; with no ultimatums truces are rarer and more wars "
+                "grind on to the horizon",
         actions=("nuclear_ultimatum", "propose_truce", "accept_truce", "reject_truce",
                  "negotiate"),
         series=("capability_attacker", "aid_flow", "truce", "settlement_progress"),

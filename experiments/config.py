@@ -227,10 +227,10 @@ def _identity(raw: dict[str, Any]) -> str:
 def _posterior(exp: dict[str, Any], source: str, folder: Path) -> Posterior:
     """The posterior ``experiment.posterior`` names: a shipped posterior or a file."""
     from model.posterior import load_posterior
-    from model.scenario import POSTERIOR_DIR, shipped_posteriors
+    from model.scenario import posterior_path
 
     ref = text(exp, "posterior", source, "experiment.")
-    path = POSTERIOR_DIR / f"{ref}.parquet" if ref in shipped_posteriors() else Path(ref)
+    path = posterior_path(ref)
     if not path.is_absolute() and not path.exists() and (folder / path).exists():
         path = folder / path
     try:

@@ -330,10 +330,8 @@ def _posterior(meta: dict[str, Any], own: dict[str, Any], source: str,
         raise ConfigError(source, "scenario.posterior", "must be a shipped posterior's name "
                           f"({', '.join(shipped_posteriors()) or 'none'}) or the path of a "
                           "posterior file (posterior.parquet from `escalation calibrate`)")
-    path = (POSTERIOR_DIR / f"{ref}.parquet" if ref in shipped_posteriors()
-            else folder / ref)
     try:
-        posterior = load_posterior(path)
+        posterior = load_posterior(posterior_path(ref, folder))
     except ConfigError as exc:
         raise ConfigError(source, "scenario.posterior", f"{exc.source}: "
                           f"{exc.key + ': ' if exc.key else ''}{exc.problem}") from None
@@ -342,6 +340,12 @@ def _posterior(meta: dict[str, Any], own: dict[str, Any], source: str,
             raise ConfigError(source, f"parameters.{name}", "calibrated by the scenario's "
                               "posterior; give it once (remove it here, or recalibrate)")
     return posterior
+
+
+def posterior_path(ref: str, folder: Path = Path()) -> Path:
+    """The file a posterior reference names: a shipped posterior by its name, otherwise a
+    path (relative ones taken from ``folder``)."""
+    return POSTERIOR_DIR / f"{ref}.parquet" if ref in shipped_posteriors() else folder / ref
 
 
 def shipped_posteriors() -> list[str]:

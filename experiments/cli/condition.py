@@ -11,7 +11,6 @@ runs: one line, exit status 2.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from experiments.cli.options import add_executor_options, bounded_option, executor_from_args
 from model.checks import ConfigError
@@ -54,14 +53,13 @@ def cmd_condition(args: argparse.Namespace) -> int:
     from experiments.seeds import MAX_SEED
     from model.parameters import Parameters
     from model.posterior import load_posterior, uncalibrated
-    from model.scenario import POSTERIOR_DIR, load_scenario, shipped_posteriors
+    from model.scenario import load_scenario, posterior_path
 
     low, high = Parameters.spec("horizon_weeks")["range"]
     age = bounded_option(args.age_weeks, "--age-weeks", None, low, high)
     runs = bounded_option(args.runs, "--runs", DEFAULT_RUNS, 1, 100_000)
     seed = bounded_option(args.seed, "--seed", DEFAULT_SEED, 0, MAX_SEED)
-    source = (POSTERIOR_DIR / f"{args.posterior}.parquet"
-              if args.posterior in shipped_posteriors() else Path(args.posterior))
+    source = posterior_path(args.posterior)
     posterior = load_posterior(source)
     scenario = load_scenario(args.scenario)
     out = check_output(args.out, "--out", file=True)

@@ -46,14 +46,18 @@ def experiment(folder: Path, description: str = "") -> Path:
     return path
 
 
-def scenario(folder: Path, description: str = "") -> Path:
-    text = (SCENARIO_DIR / "paris_moscow_call.toml").read_text(encoding="utf-8")
+def described(source: Path, path: Path, description: str) -> Path:
+    """A copy of ``source`` at ``path`` with its first description replaced (if given)."""
+    text = source.read_text(encoding="utf-8")
     if description:
         text = re.sub(r'(?m)^description = ".*"$', f'description = "{description}"', text,
                       count=1)
-    path = folder / "s.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def scenario(folder: Path, description: str = "") -> Path:
+    return described(SCENARIO_DIR / "paris_moscow_call.toml", folder / "s.toml", description)
 
 
 def calibration(folder: Path, description: str = "") -> Path:
@@ -61,13 +65,7 @@ def calibration(folder: Path, description: str = "") -> Path:
 
 
 def target(folder: Path, description: str = "") -> Path:
-    text = TARGET.read_text(encoding="utf-8")
-    if description:
-        text = re.sub(r'(?m)^description = ".*"$', f'description = "{description}"', text,
-                      count=1)
-    path = folder / "t.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return described(TARGET, folder / "t.toml", description)
 
 
 KINDS = {   # file maker, and the command that reads it into out

@@ -41,10 +41,12 @@ class MechanismSetting:
                                # shows (over 50 seeds it fires in a third or more)
 
 
+# Each fights a war both belligerents value (war_value_base at the model's default, 0.5):
+# at the seed scenario's calibrated value the chains seldom unfold (docs/ODD.md).
 MECHANISM_SETTINGS: dict[str, MechanismSetting] = {
     "hybrid_spiral": MechanismSetting(
         on={"hybrid_intensity": 2.0, "attribution_rate": 0.9, "reactivity": 0.3,
-            "threshold_hurdle": 0.3, "clash_tension": 0.5},
+            "threshold_hurdle": 0.3, "clash_tension": 0.5, "war_value_base": 0.5},
         off={"attribution_rate": 0.0},
         meaning="covert acts against alliance members are attributed (sometimes to the "
                 "wrong state), hostility and tension climb, the confrontation crosses Kahn "
@@ -54,7 +56,8 @@ MECHANISM_SETTINGS: dict[str, MechanismSetting] = {
                  "cut_relations", "nuclear_ultimatum", "direct_strike"),
         series=("tension", "max_rung_confrontation"), arena="confrontation", trace_seed=1),
     "truce_collapse": MechanismSetting(
-        on={"multilateral_pressure": 0.4, "truce_violation_cost": 0.2, "settlement_rate": 0.1},
+        on={"multilateral_pressure": 0.4, "truce_violation_cost": 0.2, "settlement_rate": 0.1,
+            "war_value_base": 0.5},
         off={"truce_violation_cost": 10.0},
         meaning="pressure brings truces and talks are slow, but a belligerent that still "
                 "expects to gain from fighting breaks a truce when breaking costs little (a "
@@ -64,7 +67,7 @@ MECHANISM_SETTINGS: dict[str, MechanismSetting] = {
         series=("truce", "settlement_progress", "weariness_attacker"), trace_seed=1),
     "military_collapse": MechanismSetting(
         on={"aid_reliability": 0.0, "regeneration_rate": 0.0, "attrition_rate": 0.05,
-            "multilateral_pressure": 0.0, "lethality_spread": 0.0},
+            "multilateral_pressure": 0.0, "lethality_spread": 0.0, "war_value_base": 0.5},
         off={"collapse_capability": 0.0, "collapse_morale": 0.0},
         meaning="without aid, reconstitution or third parties pressing for peace, attrition "
                 "wears an army below its collapse threshold and the war ends on imposed "
@@ -75,7 +78,8 @@ MECHANISM_SETTINGS: dict[str, MechanismSetting] = {
     "nuclear_threats": MechanismSetting(
         on={"aid_reliability": 1.0, "regeneration_rate": 0.0, "attrition_rate": 0.05,
             "lethality_spread": 0.0, "collapse_capability": 0.1,
-            "stakes_spread": 0.0, "nuclear_threat_loss": 0.25, "nuclear_coercion": 1.0},
+            "stakes_spread": 0.0, "nuclear_threat_loss": 0.25, "nuclear_coercion": 1.0,
+            "war_value_base": 0.5},
         off={"nuclear_threat_loss": 1.0},
         meaning="the nuclear power's army wears down, without breaking, against a defender "
                 "that lives on reliable aid; once its perceived loss is heavy it issues "

@@ -36,12 +36,18 @@ SMALL_POSTERIOR = {"settlement_rate": [0.1, 0.3], "attrition_rate": [0.01, 0.03]
                    "weight": [1.0, 3.0]}
 
 
-def calibrated_scenario(tmp_path: Path, columns: dict = SMALL_POSTERIOR, extra: str = "") -> Path:
-    """generic_crisis naming a posterior written from ``columns`` (post.parquet beside it)."""
+def write_posterior(path: Path, columns: dict) -> Path:
+    """A posterior file of ``columns`` (parameter columns, optionally ``weight``)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pq.write_table(pa.table(columns), tmp_path / "post.parquet")
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def calibrated_scenario(tmp_path: Path, columns: dict = SMALL_POSTERIOR, extra: str = "") -> Path:
+    """generic_crisis naming a posterior written from ``columns`` (post.parquet beside it)."""
+    write_posterior(tmp_path / "post.parquet", columns)
     text = _without_posterior("generic_crisis").replace(
         "[scenario]\n", '[scenario]\nposterior = "post.parquet"\n', 1)
     path = tmp_path / "calibrated.toml"

@@ -46,6 +46,13 @@ def calibration_facts(scenario: Scenario) -> str:
         targets = ", ".join(f"`{t}`" for t in posterior.targets)
         text += (f". They were fitted by ABC-SMC on the scenario `{record.get('scenario')}` "
                  f"to {targets} ({record.get('stopped_by', 'stopping rule not recorded')})")
+        held = record.get("held")
+        if isinstance(held, dict) and held.get("names"):
+            names = list(held["names"])
+            text += (f"; {len(names)} of them were not fitted with the others but held at "
+                     f"the medoid of an earlier fit (`{held.get('posterior')}`), so posterior "
+                     "draws vary only the rest and leave out the held parameters' "
+                     "uncertainty")
         conditioned = record.get("conditioned")
         if isinstance(conditioned, dict):
             text += (f", then conditioned on a war still fighting at week "

@@ -6,6 +6,9 @@
     name = "generic_crisis"             # output folder outputs/calibrate_<name>/
     description = "..."
     scenario = "generic_crisis"         # fitted from its uncalibrated values
+    hold = "generic_crisis_joint"       # optional: a posterior (shipped name or path) whose
+                                        # other parameters are held at its medoid while the
+                                        # priors' are fitted (a second stage)
     targets = ["../../model/targets/interstate_war_endings.toml", ...]  # relative to here
     seed = 2026                         # root of every seed (model runs, ABC proposals)
     runs_per_particle = 100             # seeded runs that give one particle its shares, or
@@ -36,6 +39,14 @@
     [fixed]                             # optional: overrides for every run
     [priors]                            # uniform prior ranges of structural parameters
     attrition_rate = { low = 0.002, high = 0.05 }
+
+With ``hold`` the fit is a second stage: every parameter of that posterior that has
+no prior here (and is not in ``[fixed]``) runs at the posterior's medoid, and the
+posterior written carries them as constant columns, so it is complete on its own. Why:
+a joint fit of many parameters by a population of particles may not concentrate; with
+the rest held where the joint fit put them, a few parameters can be fitted with the
+same targets (a block-wise fit; the held parameters' own uncertainty is then not
+carried, which the file records).
 
 With ``[screening]`` the parameters fitted are the ``keep`` screened parameters with
 the largest Morris mu* of the calibration distance itself (the screening runs' shares
@@ -74,7 +85,7 @@ from model.scenario import load_scenario, scenario_reference
 CALIBRATION_KEYS = {"name", "description", "scenario", "targets", "seed", "runs_per_particle",
                     "population", "generations", "min_acceptance", "min_epsilon",
                     "predictive_draws", "predictive_runs", "epsilon_quantile",
-                    "epsilon_multiplier", "kernel_scale", "stop_early"}
+                    "epsilon_multiplier", "kernel_scale", "stop_early", "hold"}
 SCREENING_KEYS = {"results", "keep"}
 MAX_RUNS_PER_PARTICLE = 100_000
 MAX_POPULATION = 100_000
@@ -108,6 +119,8 @@ class Calibration:
     predictive_runs: int
     fixed: dict[str, Any]
     priors: dict[str, tuple[float, float]]   # the parameters fitted, in order
+    held: dict[str, float | int]             # held at ``hold``'s medoid (also in ``fixed``)
+    hold: dict[str, str] | None              # the held posterior: reference and sha256
     screening: dict[str, float] | None       # screened parameter -> mu* of the distance
 
 
@@ -174,12 +187,15 @@ def load_calibration(path: str | Path, leave_out: str | None = None) -> Calibrat
     if "screening" in raw:
         screening, priors = _screened(table(raw, "screening", source), priors, targets,
                                       source, folder)
-    return Calibration(source=source, sha256=_identity(raw, targets, priors), name=name,
+    held, hold = _held(head, priors, fixed, source, folder)
+    fixed.update(held)
+    return Calibration(source=source, sha256=_identity(raw, targets, priors, hold), name=name,
                        description=description, scenario=scenario, targets=targets,
                        min_acceptance=min_acceptance, min_epsilon=min_epsilon,
                        epsilon_quantile=quantile, epsilon_multiplier=multiplier,
                        kernel_scale=kernel_scale, stop_early=stop_early, fixed=fixed,
-                       priors=priors, screening=screening, **counts, **predictive)
+                       priors=priors, screening=screening, held=held, hold=hold, **counts,
+                       **predictive)
 
 
 def _runs_schedule(value: Any, source: str) -> tuple[int, ...]:
@@ -262,11 +278,37 @@ def _screened(raw: dict[str, Any], priors: dict[str, tuple[float, float]],
     return mu_star, {name: priors[name] for name in ranked}
 
 
+def _held(head: dict[str, Any], priors: dict[str, tuple[float, float]], fixed: dict[str, Any],
+          source: str, folder: Path) -> tuple[dict[str, float | int], dict[str, str] | None]:
+    """``hold``: the posterior's medoid values of the parameters neither fitted nor fixed
+    here, and the posterior's identity."""
+    if "hold" not in head:
+        return {}, None
+    from model.posterior import load_posterior
+    from model.scenario import posterior_path
+
+    ref = text(head, "hold", source, "calibration.")
+    try:
+        posterior = load_posterior(posterior_path(ref, folder))
+    except ConfigError as exc:
+        raise ConfigError(source, "calibration.hold", f"{exc.source}: "
+                          f"{exc.key + ': ' if exc.key else ''}{exc.problem}") from None
+    held = {name: value for name, value in posterior.point().items()
+            if name not in priors and name not in fixed}
+    if not held:
+        raise ConfigError(source, "calibration.hold", f"{show(ref)} holds nothing: every "
+                          "one of its parameters has a prior or is fixed here")
+    return held, {"posterior": ref, "sha256": posterior.sha256}
+
+
 def _identity(raw: dict[str, Any], targets: tuple[TargetFile, ...],
-              priors: dict[str, tuple[float, float]]) -> str:
-    """What the calibration fits: the file's tables, the parameters kept after screening
-    and the targets' contents (not their paths: a moved checkout still resumes)."""
-    body = {"file": raw, "priors": priors}
+              priors: dict[str, tuple[float, float]], hold: dict[str, str] | None) -> str:
+    """What the calibration fits: the file's tables, the parameters kept after screening,
+    the held posterior's contents and the targets' contents (not their paths: a moved
+    checkout still resumes)."""
+    body: dict[str, Any] = {"file": raw, "priors": priors}
+    if hold:
+        body["hold"] = hold["sha256"]
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode())
     for target in targets:
         digest.update(Path(target.source).read_bytes())

@@ -60,7 +60,10 @@ def write_outputs(cal: Calibration, out: Path, history, executor: Executor,
     meta = {"calibration": cal.name, "scenario": cal.scenario, "seed": cal.seed,
             "generation": int(history.max_t), "targets": [t.name for t in cal.targets],
             "calibration_sha256": cal.sha256, "stopped_by": stopped_by}
-    table = pa.Table.from_pandas(frame.assign(weight=weights), preserve_index=False)
+    if cal.hold:   # a second stage: the held parameters ride along, so the file is whole
+        meta["held"] = {**cal.hold, "names": list(cal.held)}
+    written = frame.assign(**{name: float(value) for name, value in cal.held.items()})
+    table = pa.Table.from_pandas(written.assign(weight=weights), preserve_index=False)
     table = table.replace_schema_metadata({METADATA: json.dumps(meta).encode()})
     atomic_write(out / POSTERIOR, lambda f: pq.write_table(table, f))
 

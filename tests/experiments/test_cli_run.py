@@ -250,7 +250,7 @@ def test_params_of_a_scenario_lists_the_values_its_runs_use(capsys):
     scenario = load_scenario("paris_moscow_call")
     assert main(["params", "--scenario", "paris_moscow_call"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[2] == "== calibrated (18): by the posterior paris_moscow_call"
+    assert lines[2] == "== calibrated (19): by the posterior paris_moscow_call"
     row = next(line for line in lines if line.startswith("collapse_capability "))
     low = scenario.posterior.quantiles(0.05)["collapse_capability"]
     assert row.split()[1:3] == ["*", f"{scenario.parameters.collapse_capability:.6g}"]

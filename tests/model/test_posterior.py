@@ -15,8 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from experiments.config import load_config
@@ -26,14 +24,14 @@ from model.checks import ConfigError
 from model.parameters import Parameters
 from model.posterior import load_posterior, uncalibrated, weighted_quantiles
 from model.scenario import SCENARIO_DIR, load_scenario
-from tests.helpers import SMALL_POSTERIOR, calibrated_scenario, uncalibrated_scenario
+from tests.helpers import (
+    SMALL_POSTERIOR,
+    calibrated_scenario,
+    uncalibrated_scenario,
+    write_posterior,
+)
 
 PARTICLES = SMALL_POSTERIOR
-
-
-def write_posterior(path: Path, columns: dict) -> Path:
-    pq.write_table(pa.table(columns), path)
-    return path
 
 
 def test_a_calibrated_scenario_runs_at_the_posterior_medoid(tmp_path):

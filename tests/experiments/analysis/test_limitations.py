@@ -20,6 +20,9 @@ def test_the_calibration_facts_come_from_the_posterior():
     assert "`paris_moscow_call` borrows that fit" in facts
     generic = calibration_facts(load_scenario("generic_crisis"))
     assert "borrows" not in generic and "conditioned" not in generic
+    # the shipped fit's second step held 17 parameters at the joint fit's medoid
+    assert "17 of them were not fitted with the others but held at the medoid of an " \
+        "earlier fit (`generic_crisis_joint`)" in generic
 
 
 def test_an_uncalibrated_scenario_says_so(tmp_path):
@@ -46,3 +49,30 @@ def test_the_effective_sample_size_is_stated_and_a_degenerate_one_is_called_so(t
     facts = calibration_facts(load_scenario(skewed))
     assert "effective sample size of 1.2 of 20 parameter sets" in facts
     assert "the spread over posterior draws understates the parameter uncertainty" in facts
+
+
+def test_held_parameters_are_named_as_left_out_of_the_uncertainty(tmp_path):
+    """A second-stage posterior records the parameters it held at an earlier fit's
+    medoid: the paragraph counts them and says draws leave their uncertainty out; a
+    posterior without that record says nothing of it."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from model.posterior import METADATA
+
+    scenario = calibrated_scenario(tmp_path, {"settlement_rate": [0.1, 0.3],
+                                              "attrition_rate": [0.02, 0.02],
+                                              "weight": [1.0, 1.0]})
+    assert "held" not in calibration_facts(load_scenario(scenario))
+    file = tmp_path / "post.parquet"
+    record = {"scenario": "generic_crisis", "targets": ["interstate_war_endings"],
+              "held": {"posterior": "first", "sha256": "ab" * 32,
+                       "names": ["attrition_rate"]}}
+    table = pq.read_table(file)
+    pq.write_table(table.replace_schema_metadata({METADATA: json.dumps(record).encode()}),
+                   file)
+    facts = calibration_facts(load_scenario(scenario))
+    assert ("1 of them were not fitted with the others but held at the medoid of an "
+            "earlier fit (`first`)") in facts
+    assert "leave out the held parameters' uncertainty" in facts

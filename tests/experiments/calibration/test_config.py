@@ -5,6 +5,7 @@ import pytest
 
 from experiments.cli import main
 from tests.experiments.calibration.files import PRIORS, UCDP, calibration_file
+from tests.helpers import write_posterior
 
 BAD_CASES = {
     "policy parameter": ({"multilateral_pressure": (0.0, 1.0)}, {}, {}, "priors."
@@ -22,12 +23,19 @@ BAD_CASES = {
     "same target twice": (PRIORS, {}, {"targets": [str(UCDP), str(UCDP)]}, "given twice"),
     "bad acceptance": (PRIORS, {}, {"min_acceptance": 2}, "calibration.min_acceptance"),
     "no kernel": (PRIORS, {}, {"kernel_scale": 0}, "calibration.kernel_scale"),
+    "held posterior missing": (PRIORS, {}, {"hold": "no_such.parquet"},
+                               "calibration.hold"),
+    "nothing to hold": ({"temperature": (0.1, 1.0)}, {"settlement_rate": 0.3},
+                        {"hold": "fitted.parquet"}, "holds nothing"),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD_CASES))
 def test_a_malformed_calibration_file_is_one_line_and_writes_nothing(case, tmp_path, capsys):
     priors, fixed, head, message = BAD_CASES[case]
+    write_posterior(tmp_path / "fitted.parquet", {"temperature": [0.2, 0.4],
+                                                  "settlement_rate": [0.1, 0.3],
+                                                  "weight": [1.0, 1.0]})
     config = calibration_file(tmp_path, [UCDP], priors, fixed, **head)
     out = tmp_path / "out"
     assert main(["calibrate", str(config), "--out", str(out), "--executor",

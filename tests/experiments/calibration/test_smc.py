@@ -126,3 +126,41 @@ def test_a_killed_calibration_resumes_to_the_same_posterior(tmp_path):
     np.testing.assert_array_equal(first.values, second.values)
     np.testing.assert_array_equal(first.weights, second.weights)
     assert math.isclose(json.loads((killed / MANIFEST).read_text())["generations_done"], 3)
+
+
+def test_a_second_stage_holds_the_first_stages_medoid_and_writes_a_whole_posterior(tmp_path):
+    """``hold``: every parameter of the held posterior without a prior here runs at that
+    posterior's medoid ([fixed] still wins), the written posterior carries them as
+    constant columns with a record of what was held, and a different held posterior is
+    a different calibration (its folder refuses the other)."""
+    from experiments.calibration.config import load_calibration
+    from tests.helpers import write_posterior
+
+    first = write_posterior(tmp_path / "first.parquet", {
+        "temperature": [0.2, 0.4, 0.6], "attrition_rate": [0.01, 0.02, 0.03],
+        "settlement_rate": [0.1, 0.3, 0.2], "weight": [1.0, 1.0, 5.0]})
+    medoid = load_posterior(first).point()
+    config = calibration_file(tmp_path, [UCDP], {"collapse_capability": (0.05, 0.5)},
+                              {"settlement_rate": 0.25}, hold="first.parquet", population=4,
+                              generations=1, runs_per_particle=4, predictive_draws=2,
+                              predictive_runs=2)
+    cal = load_calibration(config)
+    assert cal.held == {"temperature": medoid["temperature"],
+                        "attrition_rate": medoid["attrition_rate"]}
+    assert cal.fixed["temperature"] == medoid["temperature"]
+    assert cal.fixed["settlement_rate"] == 0.25   # fixed here wins over the held posterior
+    out = tmp_path / "out"
+    assert main(["calibrate", str(config), "--out", str(out), "--executor", "sequential",
+                 "--quiet"]) == 0
+    posterior = load_posterior(out / POSTERIOR)
+    assert set(posterior.names) == {"collapse_capability", "temperature", "attrition_rate"}
+    for name in ("temperature", "attrition_rate"):
+        assert set(posterior.values[:, posterior.names.index(name)]) == {medoid[name]}
+    assert posterior.record["held"] == {"posterior": "first.parquet",
+                                        "sha256": load_posterior(first).sha256,
+                                        "names": ["temperature", "attrition_rate"]}
+    write_posterior(first, {"temperature": [0.3, 0.5], "attrition_rate": [0.01, 0.02],
+                            "settlement_rate": [0.1, 0.3], "weight": [1.0, 1.0]})
+    assert load_calibration(config).sha256 != cal.sha256
+    assert main(["calibrate", str(config), "--out", str(out), "--executor", "sequential",
+                 "--quiet"]) == 2

@@ -16,15 +16,28 @@ GENERATION_CHARTS = (("epsilon", "Distance threshold", "epsilon (distance)"),
                      ("effective_sample_size", "Effective sample size", "particles"))
 
 
+def calibration_header(manifest: dict, fitted: list[str]) -> str:
+    """What the calibration was, and, for a second stage, which parameters it held (so a
+    narrow posterior of two parameters is not read as a fit of all of them)."""
+    m = manifest
+    held = m.get("held")
+    holding = ""
+    if isinstance(held, dict) and held.get("names"):
+        names = [str(name) for name in held["names"]]
+        holding = (f"; held at the medoid of {cell(held.get('posterior'))} (not fitted here, "
+                   f"their uncertainty not carried): {len(names)} parameters "
+                   f"({cell(', '.join(names))})")
+    return (f"<h3>Calibration {cell(m.get('calibration'))}</h3>"
+            f"<p>{cell(m.get('description'))}</p><p>Scenario {cell(m.get('scenario'))}; "
+            f"{cell(m.get('generations_done'))} generations of {cell(m.get('population'))} "
+            f"particles x {cell(m.get('runs_per_particle'))} runs; stopped by "
+            f"{cell(m.get('stopped_by'))}; parameters: {cell(', '.join(fitted))}"
+            f"{holding}.</p>")
+
+
 @solara.component
 def CalibrationView(results: CalibrationResults) -> None:
-    m = results.manifest
-    show_html(f"<h3>Calibration {cell(m.get('calibration'))}</h3>"
-              f"<p>{cell(m.get('description'))}</p><p>Scenario {cell(m.get('scenario'))}; "
-              f"{cell(m.get('generations_done'))} generations of {cell(m.get('population'))} "
-              f"particles x {cell(m.get('runs_per_particle'))} runs; stopped by "
-              f"{cell(m.get('stopped_by'))}; parameters: {cell(', '.join(results.priors))}.</p>",
-              "results-header")
+    show_html(calibration_header(results.manifest, list(results.priors)), "results-header")
     generations = results.generations
     with solara.Card("Generations"):
         x = generations["generation"].tolist()

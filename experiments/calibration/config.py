@@ -123,6 +123,10 @@ class Calibration:
     hold: dict[str, str] | None              # the held posterior: reference and sha256
     screening: dict[str, float] | None       # screened parameter -> mu* of the distance
 
+    def held_record(self) -> dict[str, object] | None:
+        """What a second stage held, as its manifest and posterior file record it."""
+        return {**self.hold, "names": list(self.held)} if self.hold else None
+
 
 def load_calibration(path: str | Path, leave_out: str | None = None) -> Calibration:
     """Read and validate a calibration file (and its screening folder, if it names one).

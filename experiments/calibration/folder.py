@@ -96,6 +96,8 @@ def open_manifest(cal: Calibration, out: Path, finish: bool) -> dict[str, Any]:
                     cal.runs_per_particle, "population": cal.population,
                     "status": "running", "generations_done": 0, "generation_seconds": [],
                     "provenance": identity}
+        if cal.hold:
+            manifest["held"] = cal.held_record()
 
     manifest.setdefault("sessions", []).append({"started": now_iso(), "code_version":
                                                 code_version()})

@@ -61,7 +61,7 @@ def write_outputs(cal: Calibration, out: Path, history, executor: Executor,
             "generation": int(history.max_t), "targets": [t.name for t in cal.targets],
             "calibration_sha256": cal.sha256, "stopped_by": stopped_by}
     if cal.hold:   # a second stage: the held parameters ride along, so the file is whole
-        meta["held"] = {**cal.hold, "names": list(cal.held)}
+        meta["held"] = cal.held_record()
     written = frame.assign(**{name: float(value) for name, value in cal.held.items()})
     table = pa.Table.from_pandas(written.assign(weight=weights), preserve_index=False)
     table = table.replace_schema_metadata({METADATA: json.dumps(meta).encode()})

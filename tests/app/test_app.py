@@ -442,3 +442,19 @@ def test_viz_rejects_a_bad_port(monkeypatch, capsys):
     monkeypatch.setattr(viz, "serve", lambda cmd, env: pytest.fail("server started"))
     assert main(["viz", "--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_a_calibrations_header_names_the_parameters_a_second_stage_held():
+    """A narrow posterior of two parameters must not read as a fit of all of them."""
+    from browser.calibration import calibration_header
+
+    manifest = {"calibration": "stakes", "scenario": "generic_crisis", "population": 80,
+                "generations_done": 4, "runs_per_particle": [10, 20], "stopped_by": "x"}
+    plain = calibration_header(manifest, ["war_value_base"])
+    assert "parameters: war_value_base.</p>" in plain and "held" not in plain
+    held = calibration_header({**manifest, "held": {
+        "posterior": "generic_crisis_joint", "sha256": "ab" * 32,
+        "names": ["temperature", "attrition_rate"]}}, ["war_value_base"])
+    assert ("parameters: war_value_base; held at the medoid of generic_crisis_joint (not "
+            "fitted here, their uncertainty not carried): 2 parameters (temperature, "
+            "attrition_rate).</p>") in held

@@ -156,9 +156,10 @@ def test_a_second_stage_holds_the_first_stages_medoid_and_writes_a_whole_posteri
     assert set(posterior.names) == {"collapse_capability", "temperature", "attrition_rate"}
     for name in ("temperature", "attrition_rate"):
         assert set(posterior.values[:, posterior.names.index(name)]) == {medoid[name]}
-    assert posterior.record["held"] == {"posterior": "first.parquet",
-                                        "sha256": load_posterior(first).sha256,
-                                        "names": ["temperature", "attrition_rate"]}
+    held = {"posterior": "first.parquet", "sha256": load_posterior(first).sha256,
+            "names": ["temperature", "attrition_rate"]}
+    assert posterior.record["held"] == held
+    assert json.loads((out / MANIFEST).read_text())["held"] == held   # the browser's header
     write_posterior(first, {"temperature": [0.3, 0.5], "attrition_rate": [0.01, 0.02],
                             "settlement_rate": [0.1, 0.3], "weight": [1.0, 1.0]})
     assert load_calibration(config).sha256 != cal.sha256

@@ -42,7 +42,8 @@ class MechanismSetting:
 
 
 # Each fights a war both belligerents value (war_value_base at the model's default, 0.5):
-# at the seed scenario's calibrated value the chains seldom unfold (docs/ODD.md).
+# at the seed scenario's calibrated value two traced chains end in a quiet front first
+# and two settings fail their tests (docs/ODD.md, "Mechanism settings").
 MECHANISM_SETTINGS: dict[str, MechanismSetting] = {
     "hybrid_spiral": MechanismSetting(
         on={"hybrid_intensity": 2.0, "attribution_rate": 0.9, "reactivity": 0.3,

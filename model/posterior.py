@@ -118,7 +118,10 @@ def load_posterior(path: str | Path) -> Posterior:
     try:
         import pyarrow as pa
 
-        table = pq.read_table(pa.BufferReader(data))
+        # One thread: a posterior is a few kB, and Arrow's reader threads, still alive
+        # when a command exits at once (a refused input), can abort the process at
+        # exit (SIGABRT, apache/arrow#34314; seen once here in CI).
+        table = pq.read_table(pa.BufferReader(data), use_threads=False)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise ConfigError(source, "", f"not a readable Parquet file ({type(exc).__name__})"
                           ) from None

@@ -226,18 +226,13 @@ def _identity(raw: dict[str, Any]) -> str:
 
 def _posterior(exp: dict[str, Any], source: str, folder: Path) -> Posterior:
     """The posterior ``experiment.posterior`` names: a shipped posterior or a file."""
-    from model.posterior import load_posterior
-    from model.scenario import posterior_path
+    from model.scenario import load_posterior_at, posterior_path
 
     ref = text(exp, "posterior", source, "experiment.")
     path = posterior_path(ref)
     if not path.is_absolute() and not path.exists() and (folder / path).exists():
         path = folder / path
-    try:
-        return load_posterior(path.resolve())
-    except ConfigError as exc:
-        raise ConfigError(source, "experiment.posterior", f"{exc.source}: "
-                          f"{exc.key + ': ' if exc.key else ''}{exc.problem}") from None
+    return load_posterior_at(path.resolve(), source, "experiment.posterior")
 
 
 def _posterior_draws(exp: dict[str, Any], scenario: str, posterior: Posterior | None,

@@ -330,16 +330,21 @@ def _posterior(meta: dict[str, Any], own: dict[str, Any], source: str,
         raise ConfigError(source, "scenario.posterior", "must be a shipped posterior's name "
                           f"({', '.join(shipped_posteriors()) or 'none'}) or the path of a "
                           "posterior file (posterior.parquet from `escalation calibrate`)")
-    try:
-        posterior = load_posterior(posterior_path(ref, folder))
-    except ConfigError as exc:
-        raise ConfigError(source, "scenario.posterior", f"{exc.source}: "
-                          f"{exc.key + ': ' if exc.key else ''}{exc.problem}") from None
+    posterior = load_posterior_at(posterior_path(ref, folder), source, "scenario.posterior")
     for name in posterior.names:
         if name in own:
             raise ConfigError(source, f"parameters.{name}", "calibrated by the scenario's "
                               "posterior; give it once (remove it here, or recalibrate)")
     return posterior
+
+
+def load_posterior_at(path: Path, source: str, key: str) -> Posterior:
+    """Load the posterior a file's ``key`` names; an error names that file and key first."""
+    try:
+        return load_posterior(path)
+    except ConfigError as exc:
+        raise ConfigError(source, key, f"{exc.source}: "
+                          f"{exc.key + ': ' if exc.key else ''}{exc.problem}") from None
 
 
 def posterior_path(ref: str, folder: Path = Path()) -> Path:

@@ -288,15 +288,10 @@ def _held(head: dict[str, Any], priors: dict[str, tuple[float, float]], fixed: d
     here, and the posterior's identity."""
     if "hold" not in head:
         return {}, None
-    from model.posterior import load_posterior
-    from model.scenario import posterior_path
+    from model.scenario import load_posterior_at, posterior_path
 
     ref = text(head, "hold", source, "calibration.")
-    try:
-        posterior = load_posterior(posterior_path(ref, folder))
-    except ConfigError as exc:
-        raise ConfigError(source, "calibration.hold", f"{exc.source}: "
-                          f"{exc.key + ': ' if exc.key else ''}{exc.problem}") from None
+    posterior = load_posterior_at(posterior_path(ref, folder), source, "calibration.hold")
     held = {name: value for name, value in posterior.point().items()
             if name not in priors and name not in fixed}
     if not held:

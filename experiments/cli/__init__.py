@@ -8,11 +8,30 @@ and ``escalation params`` start in a fraction of a second.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
 INTERRUPTED = 130   # 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C
 REDELIVER_S = 0.01  # after a Ctrl-C swallowed by a finalizer, when to deliver it again
+_interrupts: list[int] = []   # every Ctrl-C this command received
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    """Python's own Ctrl-C handler, which also remembers the Ctrl-C: an extension module
+    that loads while it lands (pandas, through ``PyCapsule_Import``) replaces the
+    KeyboardInterrupt with an ImportError, and the command must still stop in one line."""
+    _interrupts.append(signum)
+    signal.default_int_handler(signum, frame)
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Ctrl-C, or an error raised in its place after one arrived."""
+    return isinstance(exc, KeyboardInterrupt) or bool(_interrupts)
+
+
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not if ignored
+    signal.signal(signal.SIGINT, _on_interrupt)
 
 
 def stopped() -> int:
@@ -38,7 +57,9 @@ try:   # Ctrl-C while the commands load (numpy...) stops as cleanly as later on
         viz,
     )
     from model.checks import ConfigError
-except KeyboardInterrupt:
+except (KeyboardInterrupt, ImportError) as exc:
+    if not interrupted(exc):
+        raise
     sys.exit(stopped())
 
 COMMANDS = (info, run, trace, sweep, sensitivity, calibrate, condition, validate, discover,
@@ -69,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     hook, sys.unraisablehook = sys.unraisablehook, redeliver_interrupt
+    _interrupts.clear()   # a Ctrl-C an earlier call in this process received is not this one's
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
@@ -79,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stopped()
     except BrokenPipeError:
         return pipe_closed()
+    except Exception as exc:
+        if not interrupted(exc):
+            raise
+        return stopped()
     finally:
         sys.unraisablehook = hook
 
@@ -89,7 +115,6 @@ def redeliver_interrupt(unraisable: sys.UnraisableHookArgs) -> None:
     once the finalizer is over (a moment later, from a timer: a delivery from here would
     land in this hook), to the command's own code, which then stops in one line."""
     if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
-        import signal
         import threading
 
         timer = threading.Timer(REDELIVER_S, signal.pthread_kill,   # a signal, so a wait

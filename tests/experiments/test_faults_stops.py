@@ -264,3 +264,42 @@ def test_a_ctrl_c_swallowed_by_a_finalizer_still_stops_the_command(monkeypatch, 
     assert main(["sweep", "x.toml"]) == 130 and time.monotonic() - started < 2
     err = capsys.readouterr().err
     assert err.startswith("escalation: interrupted") and err.count("\n") == 1, err
+
+
+def test_a_ctrl_c_an_extension_turned_into_an_import_error_still_stops_the_command(
+        monkeypatch, capsys):
+    """Seen once in CI: a Ctrl-C while pandas loads reaches the command as
+    ``ImportError: PyCapsule_Import could not import module "pandas"`` (the C loader
+    replaces the KeyboardInterrupt); the command still stops in one line, exit 130."""
+    import experiments.cli.sweep as sweep
+
+    def interrupted_while_loading(_args):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            pass                     # what PyCapsule_Import does: the interrupt is gone
+        raise ImportError('PyCapsule_Import could not import module "pandas"')
+
+    monkeypatch.setattr(sweep, "cmd_sweep", interrupted_while_loading)
+    assert main(["sweep", "x.toml"]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("escalation: interrupted") and err.count("\n") == 1, err
+
+
+def test_an_import_error_without_a_ctrl_c_is_not_read_as_one(monkeypatch, capsys):
+    """A real failure to load stays a failure, even after an earlier call was stopped."""
+    import experiments.cli.sweep as sweep
+
+    def interrupted(_args):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+
+    def broken(_args):
+        raise ImportError("no module named pandas")
+
+    monkeypatch.setattr(sweep, "cmd_sweep", interrupted)
+    assert main(["sweep", "x.toml"]) == 130
+    monkeypatch.setattr(sweep, "cmd_sweep", broken)
+    with pytest.raises(ImportError, match="no module named pandas"):
+        main(["sweep", "x.toml"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 INTERRUPTED = 130   # 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C
@@ -30,8 +31,17 @@ def interrupted(exc: BaseException) -> bool:
     return isinstance(exc, KeyboardInterrupt) or bool(_interrupts)
 
 
-if signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not if ignored
-    signal.signal(signal.SIGINT, _on_interrupt)
+def _remember_interrupts() -> None:
+    """Put ``_on_interrupt`` in place of Python's own handler (not of one a caller set,
+    nor where Ctrl-C is ignored; only the main thread may). On import, for a Ctrl-C
+    while the commands load, and again by ``main`` (a caller may have restored
+    Python's own handler since)."""
+    if (signal.getsignal(signal.SIGINT) is signal.default_int_handler
+            and threading.current_thread() is threading.main_thread()):
+        signal.signal(signal.SIGINT, _on_interrupt)
+
+
+_remember_interrupts()
 
 
 def stopped() -> int:
@@ -91,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     hook, sys.unraisablehook = sys.unraisablehook, redeliver_interrupt
     _interrupts.clear()   # a Ctrl-C an earlier call in this process received is not this one's
+    _remember_interrupts()
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
@@ -115,8 +126,6 @@ def redeliver_interrupt(unraisable: sys.UnraisableHookArgs) -> None:
     once the finalizer is over (a moment later, from a timer: a delivery from here would
     land in this hook), to the command's own code, which then stops in one line."""
     if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
-        import threading
-
         timer = threading.Timer(REDELIVER_S, signal.pthread_kill,   # a signal, so a wait
                                 (threading.main_thread().ident, signal.SIGINT))  # ends too
         timer.daemon = True   # a command that ends first is not interrupted at its exit

@@ -282,7 +282,12 @@ def test_a_ctrl_c_an_extension_turned_into_an_import_error_still_stops_the_comma
         raise ImportError('PyCapsule_Import could not import module "pandas"')
 
     monkeypatch.setattr(sweep, "cmd_sweep", interrupted_while_loading)
-    assert main(["sweep", "x.toml"]) == 130
+    # As a caller (or another library) may have done since the command line was imported:
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert main(["sweep", "x.toml"]) == 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
     err = capsys.readouterr().err
     assert err.startswith("escalation: interrupted") and err.count("\n") == 1, err
 

@@ -63,7 +63,8 @@ class AllianceAgent(mesa.Agent):
             pledge_squares += member.pledge * member.pledge
             pressure_sum += member.pressure
         mean_pledge = pledge_sum / n
-        divergence = max(0.0, pledge_squares / n - mean_pledge * mean_pledge) ** 0.5
+        variance = pledge_squares / n - mean_pledge * mean_pledge
+        divergence = (variance if variance > 0.0 else 0.0) ** 0.5   # max(): slower builtin
         strain = (pressure_sum / n + p.competing_priorities * self.mean_distraction
                   + divergence)
         cohesion = (self.cohesion + p.cohesion_recovery * (self.baseline_cohesion - self.cohesion)
@@ -77,7 +78,10 @@ class AllianceAgent(mesa.Agent):
         n = len(self.members)
         levels = self.sanction_level
         for target, level in levels.items():
-            stance = sum(member.sanction_stance.get(target, 0.0) for member in self.members) / n
+            stance = 0.0   # the members' stances summed in a loop: a generator costs more
+            for member in self.members:
+                stance += member.sanction_stance.get(target, 0.0)
+            stance /= n
             if self.cohesion >= self.consensus:
                 levels[target] = level + p.sanction_adjustment * (stance - level)
             elif self.cohesion < p.sanction_erosion_cohesion * self.consensus:

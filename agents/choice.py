@@ -23,6 +23,7 @@ few numpy operations.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
@@ -36,6 +37,7 @@ from agents.protocols import ChoiceParameters
 COLUMNS = (*MOTIVES, "cost", "score")
 # The ufuncs a draw calls, bound once (ndarray.max and .cumsum add a Python layer).
 _MAX = np.maximum.reduce
+_EXP = np.exp
 _CUMULATE = np.add.accumulate
 
 
@@ -151,6 +153,10 @@ class MenuTemplate:
         for k, (action, _) in enumerate(options):
             start = self.action_slice.get(action.name, slice(k, k)).start
             self.action_slice[action.name] = slice(start, k + 1)
+        # The same, as indices: adding to one to four items one by one (Menu.remember) is
+        # several times cheaper than a numpy slice operation.
+        self.action_range = {name: range(part.start, part.stop)
+                             for name, part in self.action_slice.items()}
         self._penalties: dict[tuple[int, tuple[int, ...], bool, bool], np.ndarray] = {}
 
     def penalty(self, conditions: int, next_thresholds: tuple[int, ...], tension_ok: bool,
@@ -213,24 +219,31 @@ class Menu:
         self._inputs[self._penalty_col] = 1.0
         self._inputs[habit_col] = -1.0
         a, b = template.split
-        self._hostility = slice(a, b)
-        self._need = slice(b, self._penalty_col)
+        # The inputs the world writes (see shared_inputs): hostility toward each target
+        # (this actor's row of the model's matrix) and each target's need.
+        self.hostility_columns = slice(a, b)
+        self.need_columns = slice(b, self._penalty_col)
         self._habit_input = habit_col
         self._views()
         self._conditions: tuple[int, int, bool, bool] | None = None
         self._habit_keep = 0.5 ** (1 / template.params.habit_half_life_weeks)  # a half-life
         self._habit_scale = 1.0
         self._habit_step = template.params.repetition_cost / template.params.temperature
-        # Each action's options, as indices: adding to one to four items one by one is
-        # several times cheaper than a numpy slice operation.
-        self._action_range = {name: range(part.start, part.stop)
-                              for name, part in template.action_slice.items()}
+        # Each action's options, as indices (MenuTemplate.action_range).
+        self._action_range = template.action_range
 
     def _views(self) -> None:
         # Views into the arrays above: the weekly weights are written straight into the
         # inputs, and the habituation memory is a column of the matrix.
-        self.weights = self._inputs[:self._hostility.start]
+        self.weights = self._inputs[:self.hostility_columns.start]
         self._habit = self.matrix[:, self._habit_input]
+
+    def share(self, inputs: np.ndarray) -> None:
+        """Read and write the inputs in ``inputs`` from now on (a row of the run's shared
+        array, see shared_inputs), which takes their current values."""
+        inputs[:] = self._inputs
+        self._inputs = inputs
+        self._views()
 
     def __getstate__(self) -> dict[str, object]:
         """Views do not survive pickling or deep copies as views: rebuild them after."""
@@ -248,19 +261,16 @@ class Menu:
             self.matrix[:, self._penalty_col] = self.template.penalty(*key)
             self._conditions = key
 
-    def utility(self, hostility_row: np.ndarray, need: np.ndarray) -> np.ndarray:
+    def utility(self) -> np.ndarray:
         """Utility of every option divided by the temperature, under the weights last
-        written to ``weights``; infeasible options are -inf."""
-        inputs = self._inputs
-        inputs[self._hostility] = hostility_row
-        inputs[self._need] = need
-        return self.matrix.dot(inputs)  # .dot: less dispatch overhead than @ here
+        written to ``weights`` and the hostility and need in the inputs now; infeasible
+        options are -inf."""
+        return self.matrix.dot(self._inputs)  # .dot: less dispatch overhead than @ here
 
-    def choose(self, hostility_row: np.ndarray, need: np.ndarray, u01: float
-               ) -> tuple[Action, Actor | None]:
+    def choose(self, u01: float) -> tuple[Action, Actor | None]:
         """This week's choice: draw an option (logit, with the uniform draw ``u01``) and
         remember it. One call per decision: the hot path of a run."""
-        option = self.draw(self.utility(hostility_row, need), u01)
+        option = self.draw(self.matrix.dot(self._inputs), u01)   # self.utility(), inline
         self.remember(option[0])
         return option
 
@@ -292,10 +302,26 @@ class Menu:
         Works in place: ``utility`` is consumed.
         """
         utility -= _MAX(utility)
-        np.exp(utility, out=utility)
-        _CUMULATE(utility, out=utility)  # a cumulative sum, cheaper than .cumsum
-        k = int(utility.searchsorted(u01 * float(utility[-1]), side="right"))
+        _EXP(utility, utility)
+        # Into a new array: accumulating in place makes numpy check the overlap and copy.
+        cumulative = _CUMULATE(utility)
+        # bisect_right is searchsorted(side="right") without numpy's call overhead.
+        k = bisect_right(cumulative, u01 * float(cumulative[-1]))
         return self.options[k if k < self._last else self._last]
+
+
+def shared_inputs(menus: Sequence[Menu]) -> np.ndarray:
+    """One array of every menu's inputs (row i: ``menus[i]``'s), which the menus then use
+    in place. The world keeps its hostility matrix and the targets' need as views of
+    its columns (``hostility_columns``, ``need_columns``), so a decision copies nothing
+    in. Views do not survive a copy of the run: the copy calls this again."""
+    layouts = {(m.hostility_columns, m.need_columns, m.matrix.shape[1]) for m in menus}
+    if len(layouts) != 1:
+        raise ValueError(f"menus of one run must share one input layout, not {layouts}")
+    inputs = np.zeros((len(menus), menus[0].matrix.shape[1]))
+    for menu, row in zip(menus, inputs, strict=True):
+        menu.share(row)
+    return inputs
 
 
 _TEMPLATES: dict[tuple, tuple[object, MenuTemplate]] = {}

@@ -58,6 +58,13 @@ class StateAgent(mesa.Agent):
         self.last_action = ""
         self.last_target = ""
         self.menu: Menu | None = None
+        # The parts of the weekly weights that are fixed for the run (motive_weights).
+        p = model.p
+        self._deter_tension_weight = p.deter_tension_weight
+        self._competing_priorities = self.distraction * p.competing_priorities
+        self._cost_weight = -p.cost_weight
+        self._score_weight = (-p.escalation_aversion * (1.0 - self.risk_tolerance)
+                              * (1.0 + p.multilateral_pressure) / p.escalation_score_scale)
 
     @property
     def collapsed(self) -> bool:
@@ -67,23 +74,21 @@ class StateAgent(mesa.Agent):
 
     def motive_weights(self) -> np.ndarray:
         """How much each motive, the cost and the escalation score weigh this week (written
-        into the menu's inputs)."""
+        into the menu's inputs; support enters through the target's need, its weight
+        stays 0)."""
         m = self.model
-        p = m.p
         g = self._goal
         w = self.menu.weights
         threat = self.threat
         pressure = self.pressure
         w[_COERCE] = g[_COERCE] * threat
         w[_BATTLE] = g[_BATTLE] * self.war_value
-        w[_SUPPORT] = 0.0  # enters through the target's need (see Menu)
         w[_PEACE] = g[_PEACE] * self.peace_drive
-        w[_DETER] = g[_DETER] * (threat + p.deter_tension_weight * m.tension)
+        w[_DETER] = g[_DETER] * (threat + self._deter_tension_weight * m.tension)
         w[_DOSSIER] = g[_DOSSIER] * m.dossier_tension
-        w[_RESTRAINT] = g[_RESTRAINT] * (pressure + self.distraction * p.competing_priorities)
-        w[_COST] = -p.cost_weight * (1.0 + pressure)
-        w[_SCORE] = (-p.escalation_aversion * (1.0 - self.risk_tolerance)
-                     * (1.0 + p.multilateral_pressure) / p.escalation_score_scale)
+        w[_RESTRAINT] = g[_RESTRAINT] * (pressure + self._competing_priorities)
+        w[_COST] = self._cost_weight * (1.0 + pressure)
+        w[_SCORE] = self._score_weight
         return w
 
     def _set_conditions(self) -> None:
@@ -93,15 +98,14 @@ class StateAgent(mesa.Agent):
 
     def utilities(self) -> np.ndarray:
         """This week's utility of every option on the menu (over the temperature)."""
-        m = self.model
         self._set_conditions()
         self.motive_weights()
-        return self.menu.utility(m.hostility[self.index], m.need)
+        return self.menu.utility()
 
     def step(self) -> None:
         """Choose this week's action and carry it out."""
         m = self.model
         self._set_conditions()
         self.motive_weights()
-        action, target = self.menu.choose(m.hostility[self.index], m.need, m.random.random())
+        action, target = self.menu.choose(m.random.random())
         m.execute(self, action, target)

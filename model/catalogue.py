@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,10 @@ class Catalogue:
     actions: tuple[Action, ...]
     tags: frozenset[str]
     source: str
+    _by_name: dict[str, Action] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {a.name: a for a in self.actions})
 
     def __iter__(self) -> Iterator[Action]:
         return iter(self.actions)
@@ -44,7 +48,7 @@ class Catalogue:
         return len(self.actions)
 
     def get(self, name: str) -> Action | None:
-        return next((a for a in self.actions if a.name == name), None)
+        return self._by_name.get(name)
 
 
 def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:

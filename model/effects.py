@@ -79,8 +79,20 @@ def effect_pairs(action: Action) -> tuple[tuple[Effect, float], ...]:
 
 def effect_handlers(catalogue: Iterable[Action]) -> dict[int, tuple[tuple[Effect, float], ...]]:
     """``effect_pairs`` of every catalogue action, by the record's identity (the model
-    holds the catalogue, so the ids stay its records'); any other record is read as is."""
-    return {id(action): effect_pairs(action) for action in catalogue}
+    holds the catalogue, so the ids stay its records'); any other record is read as is.
+    Built once per catalogue and shared by its runs (read-only): the table is kept with
+    the catalogue itself, so a catalogue's id is never reused while its table is."""
+    held = _HANDLER_TABLES.get(id(catalogue))
+    if held is None or held[0] is not catalogue:
+        if len(_HANDLER_TABLES) >= HANDLER_TABLE_LIMIT:
+            _HANDLER_TABLES.clear()
+        table = {id(action): effect_pairs(action) for action in catalogue}
+        held = _HANDLER_TABLES[id(catalogue)] = (catalogue, table)
+    return held[1]
+
+
+HANDLER_TABLE_LIMIT = 64   # catalogues whose tables are kept (one per scenario file, mostly)
+_HANDLER_TABLES: dict[int, tuple[object, dict[int, tuple[tuple[Effect, float], ...]]]] = {}
 
 
 def perceived_author(m: EscalationModel, actor: StateAgent, target: StateAgent | None
@@ -119,16 +131,16 @@ def deliver_aid(m: EscalationModel, flow: float) -> None:
 def hostility(m, actor, target, seen, value) -> None:
     """Richardson: the target's hostility toward whoever it blames."""
     if seen is not None:
-        row = m.hostility[target.index]
-        row[seen.index] = clip(row[seen.index] + m.p.reactivity * value)
+        h, cell = m.hostility, (target.index, seen.index)
+        h[cell] = clip(h[cell] + m.p.reactivity * value)
 
 
 def enemy_hostility(m, actor, target, seen, value) -> None:
     """Arming a belligerent is a hostile act against its war enemy."""
     if target in m.belligerents:
         enemy = m.defender if target is m.attacker else m.attacker
-        row = m.hostility[enemy.index]
-        row[actor.index] = clip(row[actor.index] + m.p.reactivity * value)
+        h, cell = m.hostility, (enemy.index, actor.index)
+        h[cell] = clip(h[cell] + m.p.reactivity * value)
 
 
 def tension(m, actor, target, seen, value) -> None:

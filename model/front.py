@@ -59,8 +59,8 @@ class Front:
             before = self.territory
             self.territory = clip(before + self.momentum + noise)
             self.change = self.territory - before
-            self.intensity = min(1.0, params.base_intensity
-                                 + params.combat_intensity_weight * self.combat)
+            intensity = params.base_intensity + params.combat_intensity_weight * self.combat
+            self.intensity = intensity if intensity < 1.0 else 1.0   # min(): slower builtin
         self.siege *= params.siege_retention
         # Losses follow the fighting: a side is hurt by the enemy's attacks, and by
         # the enemy's defence in proportion to how much of the attacking it does.

@@ -19,9 +19,9 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 from mesa.model import RNGLike, SeedLike
 
-from agents.actions import ARENAS, CONDITION_BIT, INSTRUMENTS, Action
+from agents.actions import ARENAS, CONDITION_BIT, INSTRUMENTS
 from agents.alliance import AllianceAgent
-from agents.choice import build_menu, is_ally, is_enemy
+from agents.choice import build_menu, is_ally, is_enemy, shared_inputs
 from agents.state import StateAgent
 from model import effects
 from model.checks import check_model_arguments
@@ -151,7 +151,7 @@ class EscalationModel(mesa.Model):
 
         n = len(self.states)
         p = self.p
-        self.hostility = np.zeros((n, n + 1))  # column n: "no target", always 0
+        self._share_choice_inputs()   # self.hostility: zeros, column n "no target" stays 0
         for a in self.states:
             for b in self.states:
                 default = (p.enemy_hostility_default if is_enemy(a, b)
@@ -161,13 +161,20 @@ class EscalationModel(mesa.Model):
         for (frm, to), value in spec.hostility.items():
             self.hostility[self.by_name[frm].index, self.by_name[to].index] = value
         self.baseline_hostility = self.hostility.copy()
-        self._grievance = self.p.hostility_decay * self.baseline_hostility  # Richardson's g
+        # Richardson's decay and grievances g, over the whole of the menus' inputs (1 and
+        # 0 outside the hostility columns), so the weekly update runs on one contiguous
+        # array rather than on the strided hostility view (twice the cost).
+        self._hostility_keep = np.ones_like(self.choice_inputs)
+        self._grievance = np.zeros_like(self.choice_inputs)
+        columns = self.states[0].menu.hostility_columns
+        self._hostility_keep[:, columns] = 1.0 - p.hostility_decay
+        self._grievance[:, columns] = p.hostility_decay * self.baseline_hostility
         # Bloc tension is read off the cross-bloc dyads other than the war itself.
         war_dyad = {self.attacker, self.defender}
         cross_bloc = np.array([[is_enemy(a, b) and {a, b} != war_dyad for b in self.states]
                                + [False] for a in self.states], dtype=float)
         self._tension_weights = cross_bloc / max(1.0, cross_bloc.sum())  # mean as one dot
-        self.need = np.zeros(n + 1)
+        self.need = np.zeros(n + 1)   # written into the menus' inputs each week
 
         self.front = Front(spec.territory, spec.momentum, spec.siege)
         self.talks = Talks(channel_open=self.p.channel_open)
@@ -208,9 +215,20 @@ class EscalationModel(mesa.Model):
             self.datacollector.collect(self)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """A copy (pickle, deepcopy) has new action records: index their handlers again."""
+        """A copy (pickle, deepcopy) has new action records: index their handlers again;
+        and its arrays are no longer views of each other: share them again."""
         self.__dict__.update(state)
         self.effect_handlers = effects.effect_handlers(self.spec.catalogue)
+        self._share_choice_inputs()
+
+    def _share_choice_inputs(self) -> None:
+        """The states' menus read hostility and need where the world keeps them: the
+        hostility matrix (states x states + "no target") and the need are views of the
+        menus' shared inputs (agents.choice.shared_inputs), so a decision copies nothing."""
+        menus = [state.menu for state in self.states]
+        self.choice_inputs = shared_inputs(menus)
+        self.hostility = self.choice_inputs[:, menus[0].hostility_columns]
+        self._need_inputs = self.choice_inputs[:, menus[0].need_columns]
 
     def _vary_the_war(self) -> None:
         """A run is one war of the population the scenario stands for: its balance of
@@ -345,13 +363,11 @@ class EscalationModel(mesa.Model):
         return bits
 
     # ------------------------------------------------------------------ the world responds
-    def execute(self, actor: StateAgent, action: Action, target: StateAgent | None) -> None:
-        """Carry out one action (model/effects.py holds all of its consequences)."""
-        effects.execute(self, actor, action, target)
-
-    def deliver_aid(self, flow: float) -> None:
-        """An alliance's collective weekly delivery to the defender."""
-        effects.deliver_aid(self, flow)
+    # Carry out one action, ``execute(actor, action, target)``, and an alliance's weekly
+    # delivery to the defender, ``deliver_aid(flow)``: model/effects.py holds all of their
+    # consequences. Its functions are the methods themselves (no wrapper on the hot path).
+    execute = effects.execute
+    deliver_aid = effects.deliver_aid
 
     # ------------------------------------------------------------------ weekly responses
     def _resolve_battlefield(self) -> None:
@@ -364,15 +380,18 @@ class EscalationModel(mesa.Model):
         intensity = self.front.intensity
         siege_drain = p.siege_drain * self.attrition_rate * self.front.siege * intensity
         share_scale = p.attrition_share_scale
+        # (Here and in the weekly updates below, min and max of two numbers are written
+        # as conditionals: the builtins cost several times more, on the hot path.)
         for side, enemy_share, extra in ((a, share_d, 0.0), (d, share_a, siege_drain)):
-            lost = side.capability * min(1.0, self.attrition_rate * intensity * share_scale
-                                         * enemy_share + extra)  # at most the whole army
+            share_lost = self.attrition_rate * intensity * share_scale * enemy_share + extra
+            lost = side.capability * (share_lost if share_lost < 1.0 else 1.0)  # the whole army
             side.capability -= lost
             side.casualties += lost * side.troops_per_capability
             self.week_casualties += lost * side.troops_per_capability
+            gap = side.initial_capability - side.capability
             side.capability += (p.regeneration_rate
                                 * (1.0 - p.regeneration_weariness_weight * side.weariness)
-                                * max(0.0, side.initial_capability - side.capability))
+                                * (gap if gap > 0.0 else 0.0))
         if not self.talks.truce_active:
             self.trend_estimate += p.belief_learning * (self.front.change - self.trend_estimate)
 
@@ -380,7 +399,7 @@ class EscalationModel(mesa.Model):
         p = self.p
         intensity = self.front.intensity
         sanctions = self._sanction_levels()
-        self.sanctions_on_attacker = min(1.0, sanctions.get(self.attacker.name, 0.0))
+        self.sanctions_on_attacker = sanctions.get(self.attacker.name, 0.0)
         momentum = self.front.momentum
         threat_keep = 1.0 - p.threat_decay
         sanctions_cost = p.sanctions_cost
@@ -392,7 +411,7 @@ class EscalationModel(mesa.Model):
         weariness_weight, aid_weight = p.morale_weariness_weight, p.morale_aid_weight
         floor, adjustment = p.morale_floor, p.morale_adjustment
         for state in self.belligerents:
-            cost = state.cost_week + sanctions_cost * min(1.0, sanctions.get(state.name, 0.0))
+            cost = state.cost_week + sanctions_cost * sanctions.get(state.name, 0.0)
             state.cost_total += cost
             state.cost_week = 0.0
             burden = intensity + cost_weight * cost + pressure_weight * p.multilateral_pressure
@@ -414,7 +433,7 @@ class EscalationModel(mesa.Model):
             state.threat = clip(state.threat_memory + loss_weight * state.loss)
         pressure_cost = p.pressure_cost_weight
         for state in self.third_parties:
-            cost = state.cost_week + sanctions_cost * min(1.0, sanctions.get(state.name, 0.0))
+            cost = state.cost_week + sanctions_cost * sanctions.get(state.name, 0.0)
             state.cost_total += cost
             state.cost_week = 0.0
             pressure = state.pressure + pressure_cost * cost
@@ -426,7 +445,8 @@ class EscalationModel(mesa.Model):
             state.threat = clip(state.threat_memory + loss_weight * state.loss)
 
     def _sanction_levels(self) -> dict[str, float]:
-        """Sanctions on each target: collective levels plus weighted unilateral stances."""
+        """Sanctions on each target: collective levels plus weighted unilateral stances,
+        at most 1 (full sanctions)."""
         unilateral = self.p.unilateral_sanction_weight
         levels: dict[str, float] = {}
         for alliance in self._sanctioning_alliances:
@@ -435,7 +455,7 @@ class EscalationModel(mesa.Model):
         for state in self._unilateral_sanctioners:
             for target, stance in state.sanction_stance.items():
                 levels[target] = levels.get(target, 0.0) + unilateral * stance
-        return levels
+        return {target: level if level < 1.0 else 1.0 for target, level in levels.items()}
 
     def _perceived_loss(self, state: StateAgent) -> float:
         """Existential loss as a belligerent sees it: army, territory, strikes on its soil."""
@@ -444,19 +464,25 @@ class EscalationModel(mesa.Model):
         x = self.front.territory
         floor = p.territory_loss_floor
         if state is self.attacker:
-            territory_loss = max(0.0, x0 - x) / max(x0, floor)
+            lost, held = x0 - x, x0
+            weight = 1.0
         else:
-            territory_loss = (p.defender_territory_weight * max(0.0, x - x0)
-                              / max(1.0 - x0, floor))
-        army_loss = max(0.0, 1.0 - state.capability / state.initial_capability)
-        return clip(state.strike_memory + (p.loss_army_weight * army_loss
-                                           + p.loss_territory_weight * min(1.0, territory_loss)))
+            lost, held = x - x0, 1.0 - x0
+            weight = p.defender_territory_weight
+        territory_loss = (weight * (lost if lost > 0.0 else 0.0)
+                          / (floor if floor > held else held))
+        army_loss = 1.0 - state.capability / state.initial_capability
+        return clip(state.strike_memory
+                    + (p.loss_army_weight * (army_loss if army_loss > 0.0 else 0.0)
+                       + p.loss_territory_weight
+                       * (territory_loss if territory_loss < 1.0 else 1.0)))
 
     def _update_relations(self) -> None:
-        """Richardson: hostility decays toward the scenario's grievances; tension follows."""
+        """Richardson: hostility decays toward the scenario's grievances; tension follows.
+        (The other inputs of the menus are multiplied by 1 and added 0: unchanged.)"""
         p = self.p
-        self.hostility *= 1.0 - p.hostility_decay
-        self.hostility += self._grievance
+        self.choice_inputs *= self._hostility_keep
+        self.choice_inputs += self._grievance
         bloc_hostility = float(np.vdot(self.hostility, self._tension_weights))
         self.heat *= self._heat_keep
         self.tension = clip(bloc_hostility + self.heat)
@@ -482,19 +508,23 @@ class EscalationModel(mesa.Model):
         belief_d = self.trend_estimate + d.belief_bias
         mp = p.multilateral_pressure
         pressure_share = p.concession_pressure_weight * mp
-        concession = sum(p.concession_scale * clip(s.weariness + pressure_share) for s in (a, d))
+        scale = p.concession_scale   # two terms written out: a generator costs more here
+        concession = (scale * clip(a.weariness + pressure_share)
+                      + scale * clip(d.weariness + pressure_share))
         surplus = horizon * (belief_d - belief_a) + concession - a.resolve - d.resolve
-        self.appeal = max(-1.0, min(1.0, surplus / p.appeal_scale))
+        self.appeal = clip(surplus / p.appeal_scale, -1.0, 1.0)
         self.belief_gap = horizon * abs(belief_a - belief_d)
         peace_pressure = p.peace_pressure_weight * mp
         appeal_weight = p.peace_appeal_weight
+        floor, cap = p.war_value_floor, p.war_value_cap
         for side, belief, sign in ((a, belief_a, 1.0), (d, belief_d, -1.0)):
             gain = horizon * belief * sign
-            side.war_value = max(p.war_value_floor, min(
-                p.war_value_cap,
-                self.war_value_base + p.war_value_gain_weight * gain
-                + p.war_value_capability_weight * (side.capability / side.initial_capability - 1)
-                - side.weariness - p.war_value_pressure_weight * mp))
+            value = (self.war_value_base + p.war_value_gain_weight * gain
+                     + p.war_value_capability_weight
+                     * (side.capability / side.initial_capability - 1)
+                     - side.weariness - p.war_value_pressure_weight * mp)
+            value = value if value < cap else cap            # at most the cap, then
+            side.war_value = value if value > floor else floor   # at least the floor
             side.peace_drive = (peace_pressure + side.weariness + appeal_weight * self.appeal
                                 + side.intimidation)
         need = self.need
@@ -502,13 +532,14 @@ class EscalationModel(mesa.Model):
         for side in (a, d):
             need[side.index] = clip(need_base + side.loss + morale_weight * (1.0 - side.morale))
         domestic, tension_weight = p.peace_domestic_weight, p.peace_tension_weight
-        third_party_appeal = appeal_weight * max(0.0, self.appeal)
+        third_party_appeal = appeal_weight * (self.appeal if self.appeal > 0.0 else 0.0)
         threat_weight = p.need_threat_weight
         for state in self.third_parties:
             state.peace_drive = (peace_pressure + domestic * state.pressure
                                  + tension_weight * self.tension + third_party_appeal
                                  + state.intimidation)
             need[state.index] = clip(threat_weight * state.threat)
+        self._need_inputs[:] = need
 
     # ------------------------------------------------------------------ reporting
     def _reporters(self) -> dict[str, Any]:

@@ -18,6 +18,8 @@ literal fails the test unless it is
     half-life; ``width + 2``, the two extra matrix columns (penalty and
     habituation); ``1e100``, when the habituation scale is renormalised;
     ``2048``, the size of the menu-template cache;
+  - ``model/effects.py``: ``HANDLER_TABLE_LIMIT``, the size of the cache of effect
+    handler tables;
   - ``model/scenario.py``: ``CACHE_SIZE = 32``, the scenario cache; ``< 2``, a war
     needs at least two actors; ``< 200``, the longest scenario name;
   - ``model/posterior.py``: ``MAX_PARTICLES``, the most rows a posterior file may
@@ -58,6 +60,9 @@ STRUCTURAL: dict[str, list[tuple[float, str, str]]] = {
         (2, "width + 2", "two extra matrix columns: penalty and habituation"),
         (1e100, "1e100", "renormalisation of the habituation scale before overflow"),
         (2048, "_TEMPLATE_LIMIT", "size of the menu-template cache"),
+    ],
+    "model/effects.py": [
+        (64, "HANDLER_TABLE_LIMIT", "size of the cache of effect handler tables"),
     ],
     "model/posterior.py": [
         (20_000, "MAX_PARTICLES", "the most rows a posterior file may have"),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
+from agents.choice import shared_inputs
 from model import EscalationModel
 from tests.helpers import catalogue_action, option_probabilities
 
@@ -49,3 +53,33 @@ def test_habituation_lowers_a_repeated_action_and_fades():
     for _ in range(2000):  # long runs renormalise the stored memory without overflow
         menu.remember(wait)
     assert np.isfinite(menu.matrix).sum() > 0 and 0 <= menu.habit[k] < 1e-100
+
+
+@pytest.mark.parametrize("copier", [lambda m: m, copy.deepcopy,
+                                    lambda m: pickle.loads(pickle.dumps(m))],
+                         ids=["run", "deepcopy", "pickle"])
+def test_a_menu_reads_the_worlds_hostility_and_need_where_the_world_keeps_them(copier):
+    """The menus' inputs are the world's hostility matrix and need (no copy to forget),
+    in a run and in a copy of it, and a copy's world is its own."""
+    original = _model()
+    for _ in range(6):
+        original.step()
+    model = copier(original)
+    russia = model.by_name["Russia"]
+    model.execute(russia, catalogue_action(model, "public_accusation"), model.by_name["France"])
+    for state in model.states:
+        inputs = state.menu._inputs
+        assert np.array_equal(inputs[state.menu.hostility_columns], model.hostility[state.index])
+        assert np.array_equal(inputs[state.menu.need_columns], model.need)
+    if model is not original:
+        france, russia_at = model.by_name["France"].index, russia.index
+        assert model.hostility[france, russia_at] != original.hostility[france, russia_at]
+
+
+def test_menus_of_different_layouts_cannot_share_their_inputs():
+    """A menu built for a world of another size (its need read from other columns)."""
+    model = _model()
+    first, other = model.states[0].menu, copy.copy(model.states[1].menu)
+    other.need_columns = slice(other.need_columns.start, other.need_columns.stop - 1)
+    with pytest.raises(ValueError, match="one input layout"):
+        shared_inputs([first, other])

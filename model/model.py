@@ -384,7 +384,8 @@ class EscalationModel(mesa.Model):
         # as conditionals: the builtins cost several times more, on the hot path.)
         for side, enemy_share, extra in ((a, share_d, 0.0), (d, share_a, siege_drain)):
             share_lost = self.attrition_rate * intensity * share_scale * enemy_share + extra
-            lost = side.capability * (share_lost if share_lost < 1.0 else 1.0)  # the whole army
+            share_lost = share_lost if share_lost < 1.0 else 1.0   # at most the whole army
+            lost = side.capability * share_lost
             side.capability -= lost
             side.casualties += lost * side.troops_per_capability
             self.week_casualties += lost * side.troops_per_capability
@@ -463,14 +464,14 @@ class EscalationModel(mesa.Model):
         x0 = self.front.initial_territory
         x = self.front.territory
         floor = p.territory_loss_floor
-        if state is self.attacker:
-            lost, held = x0 - x, x0
+        if state is self.attacker:   # the share it took from the defender, lost again
+            lost, at_start = x0 - x, x0
             weight = 1.0
-        else:
-            lost, held = x - x0, 1.0 - x0
+        else:                        # the share of its own territory it has lost
+            lost, at_start = x - x0, 1.0 - x0
             weight = p.defender_territory_weight
         territory_loss = (weight * (lost if lost > 0.0 else 0.0)
-                          / (floor if floor > held else held))
+                          / (floor if floor > at_start else at_start))
         army_loss = 1.0 - state.capability / state.initial_capability
         return clip(state.strike_memory
                     + (p.loss_army_weight * (army_loss if army_loss > 0.0 else 0.0)

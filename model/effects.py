@@ -77,17 +77,21 @@ def effect_pairs(action: Action) -> tuple[tuple[Effect, float], ...]:
     return tuple((EFFECTS[key], value) for key, value in action.effects.items())
 
 
-def effect_handlers(catalogue: Iterable[Action]) -> dict[int, tuple[tuple[Effect, float], ...]]:
+def handler_table(catalogue: Iterable[Action]) -> dict[int, tuple[tuple[Effect, float], ...]]:
     """``effect_pairs`` of every catalogue action, by the record's identity (the model
-    holds the catalogue, so the ids stay its records'); any other record is read as is.
-    Built once per catalogue and shared by its runs (read-only): the table is kept with
-    the catalogue itself, so a catalogue's id is never reused while its table is."""
+    holds the catalogue, so the ids stay its records'); any other record is read as is."""
+    return {id(action): effect_pairs(action) for action in catalogue}
+
+
+def effect_handlers(catalogue: Iterable[Action]) -> dict[int, tuple[tuple[Effect, float], ...]]:
+    """``handler_table``, built once per catalogue and shared by its runs (read-only):
+    the table is kept with the catalogue itself, so a catalogue's id is never reused
+    while its table is."""
     held = _HANDLER_TABLES.get(id(catalogue))
     if held is None or held[0] is not catalogue:
         if len(_HANDLER_TABLES) >= HANDLER_TABLE_LIMIT:
             _HANDLER_TABLES.clear()
-        table = {id(action): effect_pairs(action) for action in catalogue}
-        held = _HANDLER_TABLES[id(catalogue)] = (catalogue, table)
+        held = _HANDLER_TABLES[id(catalogue)] = (catalogue, handler_table(catalogue))
     return held[1]
 
 

@@ -79,7 +79,7 @@ def compare(monkeypatch: pytest.MonkeyPatch, actor: str, act: str, target: str |
         with monkeypatch.context() as patch:
             if not keep:   # the model binds its handlers when built: bind them again
                 patch.setitem(effects.EFFECTS, effect, lambda *args: None)
-                m.effect_handlers = {id(a): effects.effect_pairs(a) for a in m.spec.catalogue}
+                m.effect_handlers = effects.handler_table(m.spec.catalogue)  # not cached
             m.execute(m.by_name[actor], action, m.by_name[target] if target else None)
         worlds.append(m)
     with_it, without_it = (snapshot(m) for m in worlds)

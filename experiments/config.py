@@ -201,8 +201,16 @@ def load_config(path: str | Path, raw: dict[str, Any] | None = None) -> Experime
     if "posterior" in exp:
         posterior = _posterior(exp, source, Path(path).parent)
     draws = _posterior_draws(exp, loaded.name, posterior, replications, seed, source)
-    if posterior is not loaded.posterior and not draws:   # single runs at its medoid
-        fixed = {**posterior.point(), **fixed}
+    if posterior is not loaded.posterior:
+        # Instead of the scenario's own calibration: a posterior file was fitted from the
+        # scenario's uncalibrated values (as `calibrate` fits), so the parameters it does
+        # not hold go back to them; single runs use its medoid, draws its draws.
+        from model.posterior import uncalibrated
+
+        reset = {name: value for name, value in
+                 uncalibrated(loaded.posterior, loaded.base_parameters).items()
+                 if name not in posterior.names}
+        fixed = {**reset, **({} if draws else posterior.point()), **fixed}
     question = None
     if "question" in raw:
         question = parse_question(table(raw, "question", source), source, tuple(axes))

@@ -161,6 +161,29 @@ def test_an_experiment_runs_each_replication_on_its_posterior_draw(tmp_path):
     assert "draw_id" not in plain.table.column_names
 
 
+@pytest.mark.parametrize("head", ["", "posterior_draws = 2"])
+def test_another_posterior_file_replaces_the_scenarios_own_calibration(tmp_path, head):
+    """A posterior file named by the experiment (e.g. a leave-one-out fit) was fitted
+    from the scenario's uncalibrated values, so the scenario's calibrated parameters it
+    does not hold run at those values, not at the scenario's own medoid."""
+    scenario = calibrated_scenario(tmp_path)
+    other = write_posterior(tmp_path / "other.parquet", {"settlement_rate": [0.45, 0.45],
+                                                          "weight": [1.0, 1.0]})
+    config = load_config(experiment(tmp_path, scenario, f'posterior = "{other}"\n{head}'))
+    base = load_scenario(scenario).base_parameters
+    assert config.fixed["attrition_rate"] == base.attrition_rate   # not 0.01 or 0.03
+    assert load_scenario(scenario).parameters.attrition_rate != base.attrition_rate
+    settlement = [d["settlement_rate"] for d in config.draws] or [config.fixed[
+        "settlement_rate"]]
+    assert settlement and all(value == 0.45 for value in settlement)
+    from experiments.runner import run_overrides
+
+    draw = config.draws[1] if config.draws else None   # what a run of the experiment gets
+    model = EscalationModel(str(scenario), rng=1,
+                            **run_overrides(config.fixed, config.points[0], draw))
+    assert (model.p.attrition_rate, model.p.settlement_rate) == (base.attrition_rate, 0.45)
+
+
 @pytest.mark.parametrize(("head", "scenario", "message"), [
     ("posterior_draws = 2", "uncalibrated", "names no posterior"),
     ("posterior_draws = 3", None, "must be a multiple of posterior_draws"),

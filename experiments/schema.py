@@ -28,7 +28,8 @@ IDS = {"run_id": pa.int64(), "point_id": pa.int64(), "replication": pa.int64(),
 VERDICT = {"outcome": pa.string(), "decided_step": pa.int64(), "ended_step": pa.int64(),
            "rule": pa.string(), "max_rung": pa.int64(), "max_rung_confrontation": pa.int64(),
            # the follow-up (follow_up_weeks): did the ending hold, and how things stood
-           "resumed_step": pa.int64(), "last_step": pa.int64(), "end_state": pa.string()}
+           "resumed_step": pa.int64(), "episode_end_step": pa.int64(),
+           "recurred_step": pa.int64(), "last_step": pa.int64(), "end_state": pa.string()}
 FINAL = {"territory_attacker": pa.float64(), "territory_change": pa.float64(),
          "casualties_attacker": pa.float64(), "casualties_defender": pa.float64(),
          "capability_attacker": pa.float64(), "capability_defender": pa.float64(),

@@ -24,9 +24,12 @@ A target file has one ``[target]`` table and one or more ``[[patterns]]``::
     description = "peace agreement -> rule settlement"
     rules = ["settlement"]               # what it counts: model rules (model.outcomes.RULES),
     # outcomes = ["negotiated"]          # or outcomes (model.outcomes.OUTCOMES), or
-    # fighting_at = 52                   # runs still fighting after 52 weeks (among all), or
-    # resumed_within = 156               # runs whose fighting resumed within 156 weeks of
-                                         # its ending (among the ended runs followed that long)
+    # fighting_at = 52                   # runs whose episode had not ended after 52 weeks
+                                         # (among all; needs horizon_weeks and
+                                         # follow_up_weeks of 52 + episode_gap_weeks), or
+    # resumed_within = 156               # runs whose fighting came back within 156 weeks
+                                         # of their episode's end (among the runs whose
+                                         # episode ended, followed that long)
     k = 14                               # a share k/n with its Wilson 95% interval, or
     n = 66
     # value = 0.2, low = 0.1, high = 0.3 # a share with a given interval, or
@@ -34,10 +37,12 @@ A target file has one ``[target]`` table and one or more ``[[patterns]]``::
     reasoning = "..."                    # optional
 
 What a run shows a pattern is its ``RunRecord``: the rule that decided it and when,
-the week its fighting ended and, with a follow-up, the week the fighting resumed and
-the last week observed. Every key is checked with the helpers of ``model.checks``; an
-error names the file and the key (``ConfigError``), unknown keys are refused, and a rule
-or outcome the model does not have is refused. With ``among = "ended"`` a rules pattern
+the week its fighting ended and, with a follow-up, the week the fighting resumed, the
+last week observed, and its episode read by UCDP's rule (an ending ends the episode once
+it has held ``episode_gap_weeks``, the parameter's default; model/outcomes.py). Every
+key is checked with the helpers of ``model.checks``; an error names the file and the key
+(``ConfigError``), unknown keys are refused, and a rule or outcome the model does not
+have is refused. With ``among = "ended"`` a rules pattern
 may count only rules that end the fighting (``model.outcomes.ENDING_RULES``), and
 outcomes made only of them.
 """
@@ -75,6 +80,9 @@ PATTERN_KEYS = {"name", "description", *MEASURES, "k", "n", "value", "low",
 FORMS = {"share": ("k", "n"), "interval": ("value", "low", "high"),
          "bound": ("upper", "lower")}
 MAX_COUNT = 10**12
+# Weeks an ending must hold to end an episode, as the durations and recurrence patterns
+# read it: the parameter's default (UCDP's year), so runs are long enough to see it.
+EPISODE_GAP = Parameters.spec("episode_gap_weeks")["default"]
 MAX_PATTERNS = 1000
 
 
@@ -121,21 +129,25 @@ class Pattern:
 
 class RunRecord(NamedTuple):
     """What one run shows the patterns: how and when it was decided, when its fighting
-    ended (-1: it did not), and with a follow-up when it resumed (-1: it did not) and
-    the last week observed."""
+    ended (-1: it did not), and with a follow-up when it resumed (-1: it did not), the
+    last week observed, and the episode by UCDP's rule: the week its ending that held
+    ``episode_gap_weeks`` began, and the week fighting came back after that (-1: none)."""
 
     rule: str
     decided_step: int
     ended_step: int
     resumed_step: int = NOT_ENDED
     last_step: int = 0
+    episode_end_step: int = NOT_ENDED
+    recurred_step: int = NOT_ENDED
 
     @classmethod
     def of(cls, summary: Mapping[str, Any]) -> RunRecord:
         """From a model's ``summary()`` or a run-table row (the same keys)."""
         return cls(str(summary["rule"]), int(summary["decided_step"]),
                    int(summary["ended_step"]), int(summary["resumed_step"]),
-                   int(summary["last_step"]))
+                   int(summary["last_step"]), int(summary["episode_end_step"]),
+                   int(summary["recurred_step"]))
 
 
 RECORD_COLUMNS = list(RunRecord._fields)   # the run-table columns a comparison reads
@@ -274,9 +286,13 @@ def _counted(raw: dict[str, Any], where: str, among: str, horizon: int | None,
         if among != needed:
             raise ConfigError(source, key, f"counts among {needed} runs, but target.among is "
                               f"{among!r}")
-        if kind == "fighting_at" and horizon is not None and weeks > horizon:
-            raise ConfigError(source, key, f"{weeks} weeks is past target.horizon_weeks "
-                              f"({horizon})")
+        if kind == "fighting_at":
+            seen = weeks + EPISODE_GAP   # an ending by then is known to hold only a gap later
+            for setting, value in (("horizon_weeks", horizon), ("follow_up_weeks", follow_up)):
+                if value is None or value < seen:
+                    raise ConfigError(source, key, f"needs target.{setting} of at least "
+                                      f"{seen} ({weeks} weeks and the {EPISODE_GAP} an ending "
+                                      f"must hold to end the episode)")
         if kind == "resumed_within" and (follow_up is None or follow_up < weeks):
             raise ConfigError(source, key, f"needs target.follow_up_weeks of at least "
                               f"{weeks} (runs followed that long after their ending)")
@@ -310,10 +326,12 @@ def pattern_counts(records: Sequence[RunRecord], target: TargetFile) -> list[tup
 
     As of the target's week (``horizon_weeks``, else the run's end): a rule counts if
     it was decided by then; ``among = "ended"`` compares the runs whose fighting ended
-    by then. ``fighting_at = w`` counts the runs whose fighting had not ended by week w;
-    ``resumed_within = w`` compares the ended runs followed at least w weeks after their
-    ending, and counts those whose fighting resumed within w weeks. Plain Python:
-    calibration calls it for every particle.
+    by then. Durations and recurrence read episodes as UCDP does (model/outcomes.py): an
+    ending counts once it has held ``episode_gap_weeks``. ``fighting_at = w`` counts the
+    runs whose episode had not ended by week w; ``resumed_within = w`` compares the runs
+    whose episode ended and that were followed at least w weeks after, and counts those
+    whose fighting came back within w weeks (a new episode). Plain Python: calibration
+    calls it for every particle.
     """
     by = math.inf if target.horizon_weeks is None else target.horizon_weeks
     ended = [r for r in records if r.ended_step != NOT_ENDED and r.decided_step <= by]
@@ -321,12 +339,14 @@ def pattern_counts(records: Sequence[RunRecord], target: TargetFile) -> list[tup
     for pattern in target.patterns:
         if pattern.measure == "fighting_at":
             w = pattern.weeks
-            k = sum(r.ended_step == NOT_ENDED or r.ended_step > w for r in records)
+            k = sum(r.episode_end_step == NOT_ENDED or r.episode_end_step > w
+                    for r in records)
             out.append((k, len(records)))
         elif pattern.measure == "resumed_within":
             w = pattern.weeks
-            followed = [r for r in ended if r.last_step - r.ended_step >= w]
-            k = sum(r.resumed_step != NOT_ENDED and r.resumed_step - r.ended_step <= w
+            followed = [r for r in records if r.episode_end_step != NOT_ENDED
+                        and r.last_step - r.episode_end_step >= w]
+            k = sum(r.recurred_step != NOT_ENDED and r.recurred_step - r.episode_end_step <= w
                     for r in followed)
             out.append((k, len(followed)))
         else:

@@ -46,6 +46,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from experiments.targets import EPISODE_GAP
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "model" / "targets"
 DATA = TARGETS / "data"
@@ -227,7 +229,8 @@ def durations_toml(episodes: pd.DataFrame, name: str, population: str) -> str:
              "population = " + _toml(f"{population}: {len(episodes)} episodes 1946-2024, "
                                      f"{censored} still active at the end of 2024 (censored)."),
              'among = "all"',
-             f"horizon_weeks = {max(SURVIVAL_WEEKS)}",
+             f"horizon_weeks = {max(SURVIVAL_WEEKS) + EPISODE_GAP}",
+             f"follow_up_weeks = {max(SURVIVAL_WEEKS) + EPISODE_GAP}",
              "reasoning = " + _toml(
                  "Kaplan-Meier estimate (scipy.stats.ecdf on right-censored durations; "
                  "log-log 95% intervals) of the share of episodes still fighting after each "
@@ -235,8 +238,11 @@ def durations_toml(episodes: pd.DataFrame, name: str, population: str) -> str:
                  "when a calendar year passes with fewer than 25 battle deaths). Dates of "
                  "year precision are taken as UCDP codes them (start and end on the same "
                  "day), so those episodes count as ending within a week. The model's "
-                 "counterpart: the share of runs whose fighting had not ended by that week "
-                 "(ended_step)."),
+                 "counterpart reads its runs by the same rule: the share of runs whose "
+                 "episode had not ended by that week, an ending counting only once the "
+                 f"fighting stayed ended {EPISODE_GAP} weeks (episode_end_step; a flare-up "
+                 "within them continues the episode). The runs are followed that much past "
+                 f"the last week ({max(SURVIVAL_WEEKS)} + {EPISODE_GAP}) to see it."),
              'url = "https://ucdp.uu.se/downloads/"', ""]
     for point in points:
         lines += ["[[patterns]]", f'name = "fighting_after_{point.weeks}_weeks"',
@@ -260,15 +266,18 @@ def recurrence_toml(episodes: pd.DataFrame) -> str:
                                      "2024 (so each was followed that long)."),
              'among = "ended"',
              f"horizon_weeks = {2 * weeks}",
-             f"follow_up_weeks = {weeks}",
+             f"follow_up_weeks = {2 * weeks}",
              "reasoning = " + _toml(
                  "An ended episode recurred if a new episode of the same UCDP conflict "
                  f"started within {RECURRENCE_YEARS} years of its end date. By UCDP's "
                  "definition a new episode needs a calendar year of fewer than 25 deaths "
                  "in between, so a truce broken within months is one episode, not a "
-                 "recurrence. The model's counterpart: among runs whose fighting ended and "
-                 f"that were followed {weeks} weeks after, the share whose fighting resumed "
-                 f"within {weeks} weeks (resumed_step); the runs last twice that horizon."),
+                 "recurrence. The model's counterpart reads its runs by the same rule: an "
+                 f"episode ends once the fighting stayed ended {EPISODE_GAP} weeks "
+                 "(episode_end_step); among the runs whose episode ended and that were "
+                 f"followed {weeks} weeks after, the share whose fighting came back within "
+                 f"{weeks} weeks of that end (recurred_step). The runs are followed to a "
+                 "horizon of twice that."),
              'url = "https://ucdp.uu.se/downloads/"', "",
              "[[patterns]]", f'name = "recurred_within_{RECURRENCE_YEARS}_years"',
              "description = " + _toml(f"A new episode of the same conflict within "
@@ -288,14 +297,17 @@ def cow_toml(wars: pd.DataFrame) -> str:
              "population = " + _toml(f"The {len(wars)} interstate wars of 1816-2007 with at "
                                      "least 1,000 battle deaths."),
              'among = "all"',
-             f"horizon_weeks = {max(COW_YEARS) * 52}",
+             f"horizon_weeks = {max(COW_YEARS) * 52 + EPISODE_GAP}",
+             f"follow_up_weeks = {max(COW_YEARS) * 52 + EPISODE_GAP}",
              "reasoning = " + _toml(
                  "A validation file: no calibration uses it, and it comes from another "
                  "source, another period (from 1816) and another definition (wars of 1,000 "
                  "battle deaths) than the UCDP files the calibration fits. COW codes years "
                  "only, so each share is a bound: a war spanning y + 2 calendar years or "
                  "more lasted more than y years; one spanning y + 1 or fewer did not. The "
-                 "model's share of runs still fighting after y years should lie between."),
+                 "model's share of runs still fighting after y years should lie between "
+                 f"(its episodes read as the UCDP files read them: an ending counts once it "
+                 f"held {EPISODE_GAP} weeks)."),
              'url = "https://correlatesofwar.org/data-sets/cow-war/"', ""]
     for years in COW_YEARS:
         lower, upper = cow_bounds(wars, years)

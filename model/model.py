@@ -557,9 +557,13 @@ class EscalationModel(mesa.Model):
         """The per-run record: outcome, when and why, thresholds, action counts and end
         state, all as they were when the outcome was decided (a follow-up does not change
         them); then what the follow-up saw: the week the fighting resumed (-1: it did
-        not), the last week observed and the state then (``end_state``)."""
+        not), the episode's end and recurrence by UCDP's rule (model/outcomes.py), the
+        last week observed and the state then (``end_state``)."""
         record = self._at_decision if self._at_decision is not None else self._record()
-        return {**record, "resumed_step": self.verdict.resumed_step,
+        verdict = self.verdict
+        return {**record, "resumed_step": verdict.resumed_step,
+                "episode_end_step": verdict.episode_end_step,
+                "recurred_step": verdict.recurred_step,
                 "last_step": self.last_week, "end_state": self._end_state()}
 
     def _end_state(self) -> str:

@@ -40,6 +40,18 @@ whether the ending holds. The outcome stays the first ending. The fighting has
 
 An army's collapse imposes a settled truce on the current line (the loser accepts the
 victor's terms), so imposed endings can break down too.
+
+**Episodes** (UCDP's reading of the same weeks). UCDP ends a conflict episode only when
+a calendar year passes with fewer than 25 battle deaths; fighting that stops and flares
+up within the year is one continuing episode. The follow-up therefore watches the quiet
+spells: a spell begins with the ending and ends when the fighting resumes; after a
+resumption a new spell begins when the fighting ends again by the same criteria (a
+truce in force ``freeze_weeks``, or an agreed settlement ``settlement_hold_weeks``,
+counted from the week it began; or a quiet window, from its first quiet week). The
+first spell that lasts ``episode_gap_weeks`` ends the **episode**
+(``episode_end_step``: the week that spell began); the first resumption after it is a
+**recurrence**, a new episode (``recurred_step``). The outcome and ``ended_step`` stay
+the first ending's.
 """
 
 from __future__ import annotations
@@ -81,7 +93,10 @@ class Verdict:
     window_casualties: float = 0.0
     window_quiet: bool = False       # the window is full and meets the stalemate criteria
     resumed_step: int = NOT_ENDED    # follow-up: week the fighting resumed after the ending
-    collapses_at_end: int = 0        # truce collapses up to the ending
+    spell_start: int = NOT_ENDED     # follow-up: week the current quiet spell began
+    collapses_at_spell: int = 0      # truce collapses up to the current spell's start
+    episode_end_step: int = NOT_ENDED  # week the first spell of episode_gap_weeks began
+    recurred_step: int = NOT_ENDED     # week the fighting resumed after the episode's end
 
     @property
     def decided(self) -> bool:
@@ -117,9 +132,7 @@ def judge(verdict: Verdict, model) -> None:
                             and verdict.window_intensity < p.stalemate_intensity * weeks
                             and verdict.window_casualties < p.stalemate_casualties * weeks)
     if verdict.decided:
-        if verdict.resumed_step == NOT_ENDED and (
-                talks.collapses > verdict.collapses_at_end or (full and not verdict.window_quiet)):
-            verdict.resumed_step = week
+        _follow(verdict, model, full)
         return
     if model.nuclear_used:
         verdict.decide("nuclear_use", week)
@@ -135,7 +148,47 @@ def judge(verdict: Verdict, model) -> None:
         verdict.decide("stalemate", week, ended=week - weeks + 1)
     elif week >= p.horizon_weeks:
         verdict.decide("horizon", week)
-    verdict.collapses_at_end = talks.collapses
+    verdict.collapses_at_spell = talks.collapses
+    if verdict.ended:
+        verdict.spell_start = verdict.ended_step
+        _episode_end(verdict, week, p.episode_gap_weeks)
+
+
+def _follow(verdict: Verdict, model, full: bool) -> None:
+    """A week of the follow-up: does the quiet spell break (a resumption, and after the
+    episode's end a recurrence), or the fighting end again (a new spell)?"""
+    talks, week = model.talks, model.steps
+    if verdict.spell_start != NOT_ENDED:
+        if talks.collapses > verdict.collapses_at_spell or (full and not verdict.window_quiet):
+            verdict.spell_start = NOT_ENDED
+            if verdict.resumed_step == NOT_ENDED:
+                verdict.resumed_step = week
+            if verdict.episode_end_step != NOT_ENDED and verdict.recurred_step == NOT_ENDED:
+                verdict.recurred_step = week
+            return
+    else:
+        verdict.spell_start = _ended_again(verdict, model)
+        verdict.collapses_at_spell = talks.collapses
+    _episode_end(verdict, week, model.p.episode_gap_weeks)
+
+
+def _ended_again(verdict: Verdict, model) -> int:
+    """The week fighting that had resumed ended again (the ending rules' criteria, less
+    a collapse: the war's armies are judged once), or NOT_ENDED."""
+    p, talks, week = model.p, model.talks, model.steps
+    if talks.truce_active and (talks.truce_weeks >= p.freeze_weeks or (
+            talks.settled and talks.settled_weeks >= p.settlement_hold_weeks)):
+        return verdict.truce_since
+    if verdict.window_quiet:
+        return week - p.freeze_weeks + 1
+    return NOT_ENDED
+
+
+def _episode_end(verdict: Verdict, week: int, gap: int) -> None:
+    """The first quiet spell that has lasted ``gap`` weeks ends the episode."""
+    if (verdict.episode_end_step == NOT_ENDED and verdict.spell_start != NOT_ENDED
+            and week - verdict.spell_start >= gap):
+        verdict.episode_end_step = verdict.spell_start
 
 
 def _update_window(verdict: Verdict, model, weeks: int) -> bool:

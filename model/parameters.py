@@ -448,6 +448,15 @@ class Parameters:
                               "the run stops at its outcome.",
                               "UCDP episodes recur (a new episode of the same conflict): "
                               "model/targets/interstate_war_recurrence.toml", group=R)
+    episode_gap_weeks: int = _p(52, 1, 260, "weeks",
+                                "Weeks an ending must hold, without the fighting resuming, "
+                                "to end the conflict episode (episode_end_step); a flare-up "
+                                "within them continues the episode, one after them is a new "
+                                "episode (recurred_step). Seen only in runs followed that long "
+                                "(follow_up_weeks).",
+                                "UCDP/PRIO Armed Conflict Dataset: an episode ends when a "
+                                "calendar year passes with fewer than 25 battle deaths",
+                                group=R)
     freeze_weeks: int = _p(26, 1, 260, "weeks",
                            "Weeks a truce without agreement, or a quiet front (fighting "
                            "largely stopped), must last to count as frozen.", group=R)

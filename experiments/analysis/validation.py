@@ -53,7 +53,7 @@ def compare(runs: pd.DataFrame, targets: TargetFile | Sequence[TargetFile],
     "uncalibrated" when the runs use no posterior (``fitted`` None).
 
     ``runs`` needs the columns ``RECORD_COLUMNS`` (rule, decided_step, ended_step,
-    resumed_step, last_step). Columns: ``COLUMNS``.
+    resumed_step, last_step, episode_end_step, recurred_step). Columns: ``COLUMNS``.
     """
     files = [targets] if isinstance(targets, TargetFile) else list(targets)
     records = run_records(runs)

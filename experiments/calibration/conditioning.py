@@ -5,9 +5,11 @@ of every length; a scenario set in the middle of a war (the seed: the fourth yea
 Russia-Ukraine war) is a member of the wars that last that long. By Bayes' rule its
 parameter sets are the fitted ones reweighted by how likely their war is to still be
 fighting at that age: each particle's weight is multiplied by the share of its seeded
-runs (of the population's scenario, at the particle's values) whose fighting had not
-ended by ``age_weeks``. A particle whose wars end in weeks gets a weight near 0; the
-effective sample size says how much of the fitted posterior is left.
+runs (of the population's scenario, at the particle's values) whose episode had not
+ended by ``age_weeks`` (read as the duration targets read it: a truce or a quiet front
+counts as the war's end once it has held ``episode_gap_weeks``). A particle whose wars
+end in weeks gets a weight near 0; the effective sample size says how much of the
+fitted posterior is left.
 
 The conditioned posterior is written like any posterior (``posterior.parquet``: the same
 particles, the new weights), with a record of what it was conditioned on, so a scenario
@@ -47,12 +49,16 @@ def still_fighting(task: tuple[int, str, dict[str, Any], list[int], int]) -> tup
     """Particle ``index``: share of its seeded runs still fighting at the week (a
     worker's task)."""
     from experiments.runner import run_one
+    from model.model import EscalationModel
 
     index, scenario, overrides, seeds, week = task
+    # An ending by the age is known to end the episode only a gap later: run that long.
+    seen = week + EscalationModel(scenario, rng=0, **overrides).p.episode_gap_weeks
     fighting = 0
     for seed in seeds:
-        verdict = run_one(scenario, seed, {**overrides, "horizon_weeks": week}).verdict
-        fighting += verdict.ended_step == NOT_ENDED or verdict.ended_step > week
+        verdict = run_one(scenario, seed, {**overrides, "horizon_weeks": seen,
+                                           "follow_up_weeks": seen}).verdict
+        fighting += verdict.episode_end_step == NOT_ENDED or verdict.episode_end_step > week
     return index, fighting / len(seeds)
 
 
@@ -60,7 +66,9 @@ def condition_on_age(posterior: Posterior, scenario: str, base: dict[str, Any],
                      age_weeks: int, runs: int, seed: int, executor: Executor) -> Conditioned:
     """Reweight ``posterior`` by each particle's share of ``runs`` seeded runs of
     ``scenario`` (at ``base`` values, then the particle's) still fighting at
-    ``age_weeks``. Runs stop at the age: what happens later does not matter here."""
+    ``age_weeks``, its episode read as the targets read it (model/outcomes.py: an
+    ending counts once it has held ``episode_gap_weeks``): runs go on that long past the
+    age, and no further."""
     tasks = []
     for index, row in enumerate(posterior.values):
         values = {name: typed(name, value) for name, value in zip(posterior.names, row,

@@ -26,8 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           "at that week): a posterior file for a scenario set mid-war",
         description="Reweight each particle of a posterior by the share of its seeded runs "
                     "of a scenario (the population of wars it was fitted to) still fighting "
-                    "at --age-weeks, and write the result as a posterior file (the same "
-                    "particles, new weights, and a record of the conditioning).")
+                    "at --age-weeks (its episode not ended, as the duration targets read "
+                    "it: an ending counts once it held episode_gap_weeks), and write the "
+                    "result as a posterior file (the same particles, new weights, and a "
+                    "record of the conditioning).")
     condition.add_argument("--posterior", default="generic_crisis", metavar="NAME|FILE",
                            help="a shipped posterior's name or a posterior file "
                                 "(default generic_crisis)")

@@ -75,8 +75,8 @@ def test_a_view_draws_every_panel_of_one_week_and_follows_the_model():
     assert fresh.week == 0 and fresh.horizon == 156 and fresh.running
     assert fresh.banner == ("", "Week 0 of 156: the war goes on, no outcome decided yet.")
     assert fresh.heading == "Scenario paris_moscow_call, seed 1"
-    later = run_view(stepped(model, 5))   # past the call's truce proposal (4 weeks)
-    assert later.week == 5 and "Week 5:" in later.network
+    later = run_view(stepped(model, 4))   # the call's truce proposal has lapsed (4 weeks)
+    assert later.week == 4 and "Week 4:" in later.network
     for panel in ("network", "ladder", "charts", "log", "settings"):
         assert getattr(later, panel) != getattr(fresh, panel), panel
 

@@ -46,13 +46,14 @@ def test_rows_of_every_outcome_replay_to_the_same_outcome_rule_and_weeks(folders
 
 
 def test_a_row_runs_its_draw_under_fixed_and_its_point(folders):
-    folder = folders["negotiated"]
+    folder = folders["ongoing"]   # [fixed] sets a calibrated parameter, collapse_morale
     experiment = sweep_experiment(json.loads((folder / "manifest.json").read_text()))
     row = load_results(folder).iloc[5].to_dict()
     spec = run_spec(experiment, row)
     assert spec == RunSpec("paris_moscow_call", int(row["seed"]),
                            {**experiment.draws[row["draw_id"]], **experiment.fixed})
-    assert spec.overrides["concession_scale"] == 0.25   # [fixed] wins over the draw
+    assert experiment.draws[row["draw_id"]]["collapse_morale"] != 0.1
+    assert spec.overrides["collapse_morale"] == 0.1   # [fixed] wins over the draw
 
 
 def test_a_grid_point_sets_its_values(tmp_path_factory):

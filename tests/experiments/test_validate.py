@@ -63,7 +63,8 @@ def rule_runs(rules: list[str]) -> pd.DataFrame:
     ended in week 10), not followed."""
     ended = [10 if rule in ENDING_RULES else -1 for rule in rules]
     return pd.DataFrame({"rule": rules, "decided_step": 30, "ended_step": ended,
-                         "resumed_step": -1, "last_step": 30})
+                         "resumed_step": -1, "last_step": 30, "episode_end_step": -1,
+                         "recurred_step": -1})
 
 
 def target_file(tmp_path: Path, body: str, name: str = "target.toml") -> Path:

@@ -231,3 +231,76 @@ def test_the_rule_table_says_which_rules_end_the_fighting():
         verdict.decide("horizon", 10, ended=3)            # horizon does not end the fighting
     with pytest.raises(ValueError, match="ended_step"):
         Verdict().decide("stalemate", 10)                 # a stalemate does
+
+
+# ------------------------------------------------------------------ episodes (UCDP's rule)
+EPISODES = RULES.with_overrides({"episode_gap_weeks": 20}, "test")
+
+
+def test_an_ending_that_holds_the_gap_ends_the_episode_in_the_week_it_ended():
+    world = StubWorld(EPISODES)
+    verdict = weeks_of(world, 10, 0.1, 0.1)              # a stalemate: quiet from week 1
+    assert (verdict.rule, verdict.ended_step, verdict.episode_end_step) == (
+        "stalemate", 1, NOT_ENDED)
+    judge_weeks(world, verdict, 10, 0.1, 0.1)            # week 20: quiet 19 weeks, not 20
+    assert verdict.episode_end_step == NOT_ENDED
+    judge_weeks(world, verdict, 1, 0.1, 0.1)             # week 21: it held the gap
+    assert verdict.episode_end_step == 1 and verdict.recurred_step == NOT_ENDED
+
+
+def test_a_flare_up_within_the_gap_continues_the_episode_and_one_after_it_is_a_recurrence():
+    world = StubWorld(EPISODES)
+    verdict = weeks_of(world, 10, 0.1, 0.1)              # stalemate, quiet from week 1
+    judge_weeks(world, verdict, 1, 0.1, 0.1)
+    judge_weeks(world, verdict, 1, 0.9, 20.0)            # week 12: flares up within the gap
+    assert (verdict.resumed_step, verdict.episode_end_step) == (12, NOT_ENDED)
+    # Quiet again: the window is quiet once the heavy week has left it (week 22), so
+    # the fighting ended again in week 13, and that spell holds the gap in week 33.
+    judge_weeks(world, verdict, 20, 0.1, 0.1)            # to week 32
+    assert verdict.spell_start == 13 and verdict.episode_end_step == NOT_ENDED
+    judge_weeks(world, verdict, 1, 0.1, 0.1)             # week 33
+    assert verdict.episode_end_step == 13 and verdict.recurred_step == NOT_ENDED
+    judge_weeks(world, verdict, 1, 0.9, 20.0)            # week 34: fighting comes back
+    assert (verdict.recurred_step, verdict.resumed_step) == (34, 12)   # first of each
+    assert (verdict.rule, verdict.ended_step) == ("stalemate", 1)      # the outcome stays
+
+
+def test_a_broken_truce_agreed_again_ends_the_episode_when_the_new_truce_began():
+    world, verdict = truce_world(EPISODES, truce_week=5)
+    run_truce(world, verdict, 30)                        # unsettled truce, decided week 15
+    world.talks.violate()
+    judge_weeks(world, verdict, 3, 0.9, 9.0)             # broken in week 16
+    assert (verdict.resumed_step, verdict.spell_start) == (16, NOT_ENDED)
+    world.talks.propose("A", ("A", "B"))
+    world.talks.accept("B", ("A", "B"))                  # a new truce from week 19
+
+    def truce_weeks(weeks: int) -> None:                 # run_truce stops at a decision
+        for _ in range(weeks):
+            world.steps += 1
+            world.front.intensity, world.week_casualties = 0.05, 0.5
+            judge(verdict, world)
+            world.talks.end_week(4)
+
+    truce_weeks(EPISODES.freeze_weeks)                   # to week 28: held 9 weeks
+    assert verdict.spell_start == NOT_ENDED              # not yet freeze_weeks
+    truce_weeks(1)                                       # week 29: held freeze_weeks
+    assert verdict.spell_start == 19 and verdict.episode_end_step == NOT_ENDED
+    truce_weeks(10)                                      # week 39: 20 weeks since week 19
+    assert verdict.episode_end_step == 19
+
+
+def test_a_run_followed_past_the_gap_records_its_episode():
+    """The whole model: with a follow-up, a run whose ending held the gap records its
+    episode's end (at or after the first ending); without one the run stops at its
+    outcome and the episode's end is not seen."""
+    followed = {seed: run_to_end(seed=seed, horizon_weeks=260, follow_up_weeks=260)
+                for seed in range(12)}
+    seen = {seed: m for seed, m in followed.items() if m.verdict.episode_end_step != NOT_ENDED}
+    assert seen, "no run's ending held a year in 12 seeds"
+    for model in seen.values():
+        summary = model.summary()
+        assert summary["episode_end_step"] >= summary["ended_step"] >= 0
+        assert summary["last_step"] - summary["episode_end_step"] >= model.p.episode_gap_weeks
+    unfollowed = run_to_end(seed=next(iter(seen)), horizon_weeks=260)
+    assert unfollowed.summary()["ended_step"] >= 0
+    assert unfollowed.summary()["episode_end_step"] == NOT_ENDED

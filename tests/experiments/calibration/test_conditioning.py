@@ -15,10 +15,12 @@ from experiments.executors import SequentialExecutor
 from model.posterior import load_posterior
 from tests.helpers import uncalibrated_scenario
 
-# Particle 0: armies break at the first losses (the war ends within weeks, imposed);
-# particle 1: they never break and little is lost (the war goes on).
+# Particle 0: armies break at the first losses and breaking the imposed truce costs the
+# most it can (the war ends within weeks, imposed, and stays ended: an ending that broke
+# down within episode_gap_weeks would not end the episode); particle 1: armies never
+# break and little is lost (the war goes on).
 PARTICLES = {"collapse_capability": [0.99, 0.05], "attrition_rate": [0.05, 0.002],
-             "weight": [1.0, 1.0]}
+             "truce_violation_cost": [5.0, 1.0], "weight": [1.0, 1.0]}
 
 
 @pytest.fixture
@@ -53,7 +55,8 @@ def test_the_command_writes_a_posterior_a_scenario_can_name(tmp_path, posterior_
                  "--executor", "sequential", "--quiet"]) == 0
     assert "effective sample size" in capsys.readouterr().out
     conditioned = load_posterior(out)
-    assert conditioned.names == ("collapse_capability", "attrition_rate")
+    assert conditioned.names == ("collapse_capability", "attrition_rate",
+                                 "truce_violation_cost")
     assert conditioned.weights[0] == pytest.approx(0.0)
     note = conditioned.record["conditioned"]
     assert (note["age_weeks"], note["runs"]) == (52, 8)

@@ -15,12 +15,14 @@ from model.outcomes import ENDING_RULES, NOT_ENDED, RULES
 from tests.experiments.calibration.files import BOUND, DURATIONS, RECURRENCE, UCDP
 
 
-def record(rule: str, ended: int = 10, resumed: int = NOT_ENDED, last: int = 400
-           ) -> RunRecord:
+def record(rule: str, ended: int = 10, resumed: int = NOT_ENDED, last: int = 400,
+           episode: int = NOT_ENDED, recurred: int = NOT_ENDED) -> RunRecord:
     """A run decided by ``rule`` at week 40 (its fighting ended at ``ended`` if the rule
-    ends it), followed to week ``last``."""
-    return RunRecord(rule, 40, ended if rule in ENDING_RULES else NOT_ENDED,
-                     resumed if rule in ENDING_RULES else NOT_ENDED, last)
+    ends it), followed to week ``last``; its episode ended at ``episode`` and came back
+    at ``recurred``."""
+    ends = rule in ENDING_RULES
+    return RunRecord(rule, 40, ended if ends else NOT_ENDED, resumed if ends else NOT_ENDED,
+                     last, episode if ends else NOT_ENDED, recurred if ends else NOT_ENDED)
 
 
 def records(rules: list[str]) -> list[RunRecord]:
@@ -62,26 +64,47 @@ def test_nothing_ended_never_fits_better_than_a_wrong_mix():
         assert nothing > distance(summary_statistics(records([rule] * 10), targets), {}), rule
 
 
-def test_durations_and_recurrence_are_read_off_the_weeks():
+def test_durations_and_recurrence_are_read_off_the_episodes():
+    """By UCDP's rule: an ending ends the episode only once it held (episode_end_step);
+    a flare-up within the gap continues the episode; a recurrence is fighting that came
+    back after the episode's end."""
     durations, recurrence = load_targets(DURATIONS), load_targets(RECURRENCE)
-    runs = [record("settlement", ended=3), record("stalemate", ended=60),
-            record("horizon"), record("imposed", ended=200, resumed=300),
-            record("unsettled_truce", ended=20, resumed=100, last=100)]
+    runs = [record("settlement", ended=3, episode=3),
+            record("stalemate", ended=60, resumed=80),            # flared up: one episode
+            record("stalemate", ended=20, resumed=30, episode=40),  # ended again, held
+            record("horizon"),
+            record("imposed", ended=10, episode=10, recurred=200),   # back after 190 weeks
+            record("unsettled_truce", ended=20, episode=20, recurred=100),  # after 80
+            record("settlement", ended=200, episode=200, last=300)]  # followed 100 weeks
     stats = summary_statistics(runs, (durations, recurrence))
     assert stats["interstate_war_durations.fighting_after_1_weeks"] == 1.0
-    assert stats["interstate_war_durations.fighting_after_4_weeks"] == 0.8
-    assert stats["interstate_war_durations.fighting_after_52_weeks"] == 0.6
-    assert stats["interstate_war_durations.fighting_after_156_weeks"] == 0.4
-    # Compared: ended runs followed 156 weeks after their ending (the last one was not);
-    # counted: the imposed run, whose fighting resumed 100 weeks after it ended.
-    assert stats["interstate_war_recurrence.recurred_within_3_years.n"] == 3
-    assert stats["interstate_war_recurrence.recurred_within_3_years"] == pytest.approx(1 / 3)
+    assert stats["interstate_war_durations.fighting_after_4_weeks"] == pytest.approx(6 / 7)
+    assert stats["interstate_war_durations.fighting_after_13_weeks"] == pytest.approx(5 / 7)
+    assert stats["interstate_war_durations.fighting_after_52_weeks"] == pytest.approx(3 / 7)
+    assert stats["interstate_war_durations.fighting_after_156_weeks"] == pytest.approx(3 / 7)
+    # Compared: runs whose episode ended, followed 156 weeks after it (not the last);
+    # counted: the truce, whose fighting came back 80 weeks after its episode ended.
+    assert stats["interstate_war_recurrence.recurred_within_3_years.n"] == 4
+    assert stats["interstate_war_recurrence.recurred_within_3_years"] == pytest.approx(1 / 4)
+
+
+def test_a_duration_pattern_refuses_runs_too_short_to_see_an_ending_hold(tmp_path):
+    from experiments.targets import EPISODE_GAP
+    from model.checks import ConfigError
+
+    text = DURATIONS.read_text()
+    for key in ("horizon_weeks", "follow_up_weeks"):
+        short = tmp_path / f"{key}.toml"
+        short.write_text(text.replace(f"{key} = {156 + EPISODE_GAP}", f"{key} = 156"))
+        with pytest.raises(ConfigError, match=f"target.{key} of at least {156 + EPISODE_GAP}"):
+            load_targets(short)
 
 
 RECORDS = st.builds(
     RunRecord, st.sampled_from(list(RULES)), st.integers(1, 312),
     st.sampled_from([NOT_ENDED, 1, 3, 30, 100, 200]), st.sampled_from([NOT_ENDED, 50, 250]),
-    st.integers(1, 470)).map(lambda r: r._replace(
+    st.integers(1, 470), st.sampled_from([NOT_ENDED, 1, 60, 150]),
+    st.sampled_from([NOT_ENDED, 120, 300])).map(lambda r: r._replace(
         ended_step=r.ended_step if r.rule in ENDING_RULES else NOT_ENDED))
 
 

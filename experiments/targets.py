@@ -366,10 +366,14 @@ def run_settings(targets: Sequence[TargetFile], given: Mapping[str, Any], source
     """The horizon and follow-up the runs need so that every target can be read off them:
     the longest each target asks for (a pattern refers to its own week, so longer runs
     do not change it). ``given`` values win, but one shorter than a target needs is
-    refused (its patterns could not be read off the runs), naming ``source``."""
+    refused (its patterns could not be read off the runs), naming ``source``. A duration
+    target's files are sized for the default ``episode_gap_weeks``; a longer one given
+    here lengthens what it needs by the difference."""
+    longer = max(0, int(given.get("episode_gap_weeks", EPISODE_GAP)) - EPISODE_GAP)
     settings = {}
     for key in ("horizon_weeks", "follow_up_weeks"):
-        needs = [(getattr(t, key), t) for t in targets if getattr(t, key) is not None]
+        needs = [(getattr(t, key) + longer * _reads_durations(t), t) for t in targets
+                 if getattr(t, key) is not None]
         if not needs:
             continue
         need, target = max(needs, key=lambda pair: pair[0])
@@ -378,3 +382,8 @@ def run_settings(targets: Sequence[TargetFile], given: Mapping[str, Any], source
                               f"{need} ({target.source}: target.{key})")
         settings[key] = given.get(key, need)
     return settings
+
+
+def _reads_durations(target: TargetFile) -> bool:
+    """Whether a target has a pattern that needs an ending seen to hold (``fighting_at``)."""
+    return any(pattern.measure == "fighting_at" for pattern in target.patterns)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Documented parameter settings (seed scenario) under which each outcome is the
-# most common over 50 seeds; tests/model/test_outcomes.py checks that this stays true.
+# most common over 50 seeds; tests/model/test_settings.py checks that this stays true.
 REFERENCE_SETTINGS: dict[str, dict[str, float | bool]] = {
     # no third party presses for peace and armies hold together (the calibrated
     # collapse_morale breaks an army once its morale falls below about half): a war of

@@ -100,6 +100,21 @@ def test_a_duration_pattern_refuses_runs_too_short_to_see_an_ending_hold(tmp_pat
             load_targets(short)
 
 
+def test_a_longer_episode_gap_lengthens_the_runs_a_duration_target_needs():
+    from experiments.targets import EPISODE_GAP, run_settings
+    from model.checks import ConfigError
+
+    targets = (load_targets(DURATIONS), load_targets(UCDP))
+    assert run_settings(targets, {}, "x") == {"horizon_weeks": 156 + EPISODE_GAP,
+                                              "follow_up_weeks": 156 + EPISODE_GAP}
+    assert run_settings(targets, {"episode_gap_weeks": 104}, "x") == {
+        "horizon_weeks": 260, "follow_up_weeks": 260}
+    assert run_settings(targets, {"episode_gap_weeks": 26}, "x")["horizon_weeks"] == 208
+    with pytest.raises(ConfigError, match="horizon_weeks: 208 weeks, but "
+                                          "interstate_war_durations needs 260"):
+        run_settings(targets, {"episode_gap_weeks": 104, "horizon_weeks": 208}, "x")
+
+
 RECORDS = st.builds(
     RunRecord, st.sampled_from(list(RULES)), st.integers(1, 312),
     st.sampled_from([NOT_ENDED, 1, 3, 30, 100, 200]), st.sampled_from([NOT_ENDED, 50, 250]),

@@ -140,12 +140,9 @@ def judge(verdict: Verdict, model) -> None:
         verdict.decide("direct_clash", week)
     elif any(side.collapsed for side in model.belligerents):
         verdict.decide("imposed", week, ended=week)
-    elif talks.settled and talks.settled_weeks >= p.settlement_hold_weeks:
-        verdict.decide("settlement", week, ended=verdict.truce_since)
-    elif talks.truce_active and not talks.settled and talks.truce_weeks >= weeks:
-        verdict.decide("unsettled_truce", week, ended=verdict.truce_since)
-    elif verdict.window_quiet:
-        verdict.decide("stalemate", week, ended=week - weeks + 1)
+    elif (ending := _quiet_ending(verdict, model)) is not None:
+        rule, ended = ending
+        verdict.decide(rule, week, ended=ended)
     elif week >= p.horizon_weeks:
         verdict.decide("horizon", week)
     verdict.collapses_at_spell = talks.collapses
@@ -166,22 +163,25 @@ def _follow(verdict: Verdict, model, full: bool) -> None:
             if verdict.episode_end_step != NOT_ENDED and verdict.recurred_step == NOT_ENDED:
                 verdict.recurred_step = week
             return
-    else:
-        verdict.spell_start = _ended_again(verdict, model)
+    else:   # fighting again: has it ended again, by rules 4-6 (an army's collapse is
+            # judged once, at the first ending)?
+        ending = _quiet_ending(verdict, model)
+        verdict.spell_start = NOT_ENDED if ending is None else ending[1]
         verdict.collapses_at_spell = talks.collapses
     _episode_end(verdict, week, model.p.episode_gap_weeks)
 
 
-def _ended_again(verdict: Verdict, model) -> int:
-    """The week fighting that had resumed ended again (the ending rules' criteria, less
-    a collapse: the war's armies are judged once), or NOT_ENDED."""
-    p, talks, week = model.p, model.talks, model.steps
-    if talks.truce_active and (talks.truce_weeks >= p.freeze_weeks or (
-            talks.settled and talks.settled_weeks >= p.settlement_hold_weeks)):
-        return verdict.truce_since
+def _quiet_ending(verdict: Verdict, model) -> tuple[str, int] | None:
+    """Rules 4-6 this week: the rule whose ending holds and the week the fighting ended
+    (the truce began, or the quiet window's first week), or None."""
+    p, talks = model.p, model.talks
+    if talks.settled and talks.settled_weeks >= p.settlement_hold_weeks:
+        return "settlement", verdict.truce_since
+    if talks.truce_active and not talks.settled and talks.truce_weeks >= p.freeze_weeks:
+        return "unsettled_truce", verdict.truce_since
     if verdict.window_quiet:
-        return week - p.freeze_weeks + 1
-    return NOT_ENDED
+        return "stalemate", model.steps - p.freeze_weeks + 1
+    return None
 
 
 def _episode_end(verdict: Verdict, week: int, gap: int) -> None:

@@ -361,15 +361,15 @@ def compares_all(target: TargetFile, pattern: Pattern) -> bool:
     return target.among == "all" and pattern.measure != "resumed_within"
 
 
-def run_settings(targets: Sequence[TargetFile], given: Mapping[str, Any], source: str
-                 ) -> dict[str, int]:
+def run_settings(targets: Sequence[TargetFile], given: Mapping[str, Any], source: str,
+                 gap: int = EPISODE_GAP) -> dict[str, int]:
     """The horizon and follow-up the runs need so that every target can be read off them:
     the longest each target asks for (a pattern refers to its own week, so longer runs
     do not change it). ``given`` values win, but one shorter than a target needs is
     refused (its patterns could not be read off the runs), naming ``source``. A duration
-    target's files are sized for the default ``episode_gap_weeks``; a longer one given
-    here lengthens what it needs by the difference."""
-    longer = max(0, int(given.get("episode_gap_weeks", EPISODE_GAP)) - EPISODE_GAP)
+    target's files are sized for the default ``episode_gap_weeks``; a longer one, given
+    here or else the scenario's own (``gap``), lengthens what it needs by the difference."""
+    longer = max(0, int(given.get("episode_gap_weeks", gap)) - EPISODE_GAP)
     settings = {}
     for key in ("horizon_weeks", "follow_up_weeks"):
         needs = [(getattr(t, key) + longer * _reads_durations(t), t) for t in targets

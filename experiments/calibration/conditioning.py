@@ -45,15 +45,13 @@ class Conditioned:
         return float(self.survival.mean())
 
 
-def still_fighting(task: tuple[int, str, dict[str, Any], list[int], int]) -> tuple[int, float]:
-    """Particle ``index``: share of its seeded runs still fighting at the week (a
-    worker's task)."""
+def still_fighting(task: tuple[int, str, dict[str, Any], list[int], int, int]
+                   ) -> tuple[int, float]:
+    """Particle ``index``: share of its seeded runs still fighting at the week, each run
+    going on to week ``seen`` (a worker's task)."""
     from experiments.runner import run_one
-    from model.model import EscalationModel
 
-    index, scenario, overrides, seeds, week = task
-    # An ending by the age is known to end the episode only a gap later: run that long.
-    seen = week + EscalationModel(scenario, rng=0, **overrides).p.episode_gap_weeks
+    index, scenario, overrides, seeds, week, seen = task
     fighting = 0
     for seed in seeds:
         verdict = run_one(scenario, seed, {**overrides, "horizon_weeks": seen,
@@ -69,12 +67,18 @@ def condition_on_age(posterior: Posterior, scenario: str, base: dict[str, Any],
     ``age_weeks``, its episode read as the targets read it (model/outcomes.py: an
     ending counts once it has held ``episode_gap_weeks``): runs go on that long past the
     age, and no further."""
+    from model.scenario import load_scenario
+
+    parameters = load_scenario(scenario).parameters
     tasks = []
     for index, row in enumerate(posterior.values):
         values = {name: typed(name, value) for name, value in zip(posterior.names, row,
                                                                    strict=True)}
-        tasks.append((index, scenario, {**base, **values}, particle_seeds(seed, values, runs),
-                      age_weeks))
+        overrides = {**base, **values}
+        # An ending by the age is known to end the episode only a gap later: run that long.
+        gap = parameters.with_overrides(overrides, "condition").episode_gap_weeks
+        tasks.append((index, scenario, overrides, particle_seeds(seed, values, runs),
+                      age_weeks, age_weeks + gap))
     shares = dict(executor.map_unordered(still_fighting, tasks))
     survival = np.array([shares[index] for index in range(len(tasks))])
     raw = posterior.weights * survival

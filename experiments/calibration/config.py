@@ -185,7 +185,7 @@ def load_calibration(path: str | Path, leave_out: str | None = None) -> Calibrat
     fixed_raw = table(raw, "fixed", source, required=False)
     checked = base.with_overrides(fixed_raw, source, prefix="fixed.")
     fixed = {key: getattr(checked, key) for key in fixed_raw}
-    fixed.update(run_settings(targets, fixed, source))
+    fixed.update(run_settings(targets, fixed, source, base.episode_gap_weeks))
     priors = _priors(table(raw, "priors", source), fixed, base, source)
     screening = None
     if "screening" in raw:

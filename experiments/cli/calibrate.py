@@ -7,6 +7,10 @@ the same command resumes a killed calibration from its last finished generation,
 re-running a finished one only prints where its posterior is. Everything is checked
 before anything is written: one line, exit status 2; a full disk ends it with
 ``disk full: N generations kept, re-run to resume`` (exit 2).
+
+``--prior-check N`` fits nothing: it runs N draws from the priors through the batch
+pipeline, like a sweep, and says which patterns any draw reaches
+(experiments/analysis/prior_check.py), before an hour is spent on a fit that cannot.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 from pathlib import Path
 
 from experiments.cli.options import add_executor_options, executor_from_args
+from model.checks import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,6 +45,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cal.add_argument("--finish", action="store_true",
                      help="run no further generation: write the posterior and diagnostics "
                           "of the last finished one (end a calibration early)")
+    cal.add_argument("--prior-check", default=None, metavar="N",
+                     help="instead of fitting: run N parameter sets drawn from the priors (a "
+                          "Latin hypercube), each with the file's last runs_per_particle, and "
+                          "say which patterns any of them reaches (prior_check.md; output "
+                          "folder outputs/prior_check_<name>). A pattern no draw reaches "
+                          "is beyond what ABC can fit over that prior")
     add_executor_options(cal, "print only the posterior summary")
     cal.set_defaults(func=cmd_calibrate)
 
@@ -55,9 +66,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     from experiments.calibration.smc import calibrate
     from experiments.files import check_output, disk_full, is_disk_full
-    from model.checks import ConfigError
 
     cal = load_calibration(args.config, args.leave_out)
+    if args.prior_check is not None:
+        if args.finish:
+            raise ConfigError("--finish", "", "not with --prior-check (it fits nothing)")
+        return prior_check(cal, args)
     out = Path(args.out) if args.out else Path("outputs") / f"calibrate_{cal.name}"
     check_output(out)
     check_folder(out, cal.sha256)
@@ -136,3 +150,71 @@ def _generations_kept(manifest: Path) -> int:
     except (OSError, ValueError, AttributeError):
         return 0
     return done if isinstance(done, int) else 0
+
+
+PRIOR_CHECK_FILE = "prior_check_experiment.toml"
+MAX_PRIOR_DRAWS = 100_000
+
+
+def prior_check(cal, args: argparse.Namespace) -> int:
+    """Run the prior's draws through the batch pipeline (Parquet, resume, lock, like a
+    sweep's), then score each against the targets (experiments.analysis.prior_check)."""
+    from experiments.analysis import prior_check as check
+    from experiments.chunk_store import check_folder
+    from experiments.cli.options import bounded_option
+    from experiments.config import load_config, write_experiment
+    from experiments.files import atomic_write, check_output, exclusive
+    from experiments.pipeline import sweep_to_folder
+    from experiments.results import load_results, warnings_to_stderr
+    from experiments.targets import RECORD_COLUMNS
+    from model.posterior import uncalibrated
+    from model.scenario import load_scenario
+
+    draws = bounded_option(args.prior_check, "--prior-check", None, 1, MAX_PRIOR_DRAWS)
+    runs = cal.runs_per_particle[-1]
+    scenario = load_scenario(cal.scenario)
+    # As the fit runs a particle: the uncalibrated values, then [fixed], then the draw.
+    fixed = {key: value for key, value in {**uncalibrated(scenario.posterior,
+                                                          scenario.base_parameters),
+                                           **cal.fixed}.items() if key not in cal.priors}
+    experiment = {
+        "experiment": {
+            "name": f"prior_check_{cal.name}"[:100],
+            "description": f"escalation calibrate --prior-check: {draws} draws from the "
+                           f"priors of {cal.name}, {runs} runs each",
+            "scenario": cal.scenario, "replications": runs, "seed": cal.seed,
+            "design": "lhs", "samples": draws, "seeds": "independent",
+            "chunk_size": min(100, draws * runs), "trajectories": 0},
+        **({"fixed": fixed} if fixed else {}),
+        "vary": {name: {"low": low, "high": high} for name, (low, high) in cal.priors.items()}}
+    out = Path(args.out) if args.out else Path("outputs") / f"prior_check_{cal.name}"[:200]
+    config = load_config(out / PRIOR_CHECK_FILE, experiment)
+    check_output(out)
+    check_folder(out, config, False)
+    horizon = scenario.parameters.with_overrides(fixed, "[fixed]").horizon_weeks
+    with (executor_from_args(args, draws * runs) as executor, exclusive(out),
+          warnings_to_stderr()):
+        config = write_experiment(out / PRIOR_CHECK_FILE, experiment, "Written by `escalation "
+                                  f"calibrate --prior-check` ({cal.source}): the draws it "
+                                  "scores.")
+        if not args.quiet:
+            print(f"prior check {cal.name}: {draws} draws of {', '.join(cal.priors)} x {runs} "
+                  f"runs of {cal.scenario}, {executor.describe()} -> {out}", flush=True)
+        if sweep_to_folder(config, out, executor, progress=not args.quiet) is None:
+            return 130
+        table = check.draw_table(load_results(out, ["point_id", *RECORD_COLUMNS]),
+                                 config.points, cal.targets)
+        reach = check.pattern_reach(table, cal.targets)
+        edges = check.edges(table, cal.priors)
+        lines = [*check.findings(reach, table, cal.targets, runs, horizon),
+                 check.edge_sentence(edges)]
+        markdown = check.document(reach, edges, lines, cal.name, scenario.name)
+        for name, body in (("prior_check_draws.csv", table.to_csv(index=False)),
+                           ("prior_check.csv", reach.to_csv(index=False)),
+                           ("prior_check.md", markdown)):
+            atomic_write(out / name, lambda f, b=body: f.write(b.encode("utf-8")))
+    print("\n".join(lines))
+    if not args.quiet:
+        print(f"wrote {out}/prior_check.md, prior_check.csv, prior_check_draws.csv (runs: "
+              f"chunk-*.parquet, {PRIOR_CHECK_FILE})")
+    return 0

@@ -124,7 +124,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if draws:
             raise ConfigError("--posterior-draws", str(draws), "not with --uncalibrated")
         overrides = {**uncalibrated(scenario.posterior, scenario.base_parameters), **given}
-    overrides.update(run_settings(targets, overrides, "--set"))
+    overrides.update(run_settings(targets, overrides, "--set",
+                                  scenario.parameters.episode_gap_weeks))
     checked = scenario.parameters.with_overrides(overrides, "--set")
     fixed = {key: getattr(checked, key) for key in overrides}
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.name)[:60].strip(".") or "scenario"

@@ -370,7 +370,8 @@ def test_the_shipped_posterior_ends_wars_in_time_and_the_seed_is_conditioned(tmp
     still fighting after three years agrees with UCDP's (before calibration 87% were),
     both out-of-sample Correlates of War bounds hold and escalation stays within its
     bound. The seed scenario names the same fit conditioned on the war's age. What the
-    fit does not reach (short wars, victories) is stated in docs/CALIBRATION.md."""
+    fit does not reach (short wars; ceasefires against agreements) is stated in
+    docs/CALIBRATION.md."""
     from model.scenario import load_scenario
 
     calibrated = load_scenario("generic_crisis")
@@ -448,3 +449,21 @@ def test_the_sample_column_says_uncalibrated_without_a_posterior(tmp_path):
     assert set(compare(runs, targets)["sample"]) == {"uncalibrated"}
     assert set(compare(runs, targets, ("interstate_war_endings",))["sample"]) == {"in-sample"}
     assert set(compare(runs, targets, ("other",))["sample"]) == {"out-of-sample"}
+
+
+def test_a_scenario_files_own_episode_gap_lengthens_the_runs_too(tmp_path, capsys):
+    """A scenario that sets a longer episode_gap_weeks in its [parameters] needs longer
+    runs to read the duration targets, as a --set one does: a shorter horizon is refused
+    before anything is written."""
+    text = uncalibrated_scenario(tmp_path).read_text(encoding="utf-8")
+    scenario = tmp_path / "long_gap.toml"
+    scenario.write_text(text + "\n[parameters]\nepisode_gap_weeks = 104\n", encoding="utf-8")
+    out = tmp_path / "out"
+    durations = ROOT / "model/targets/interstate_war_durations.toml"
+    assert cli(["validate", str(durations), "--scenario", str(scenario), "--set",
+                "horizon_weeks=208", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "horizon_weeks: 208 weeks, but interstate_war_durations needs 260" \
+        in err[0]
+    assert not out.exists()
+

@@ -113,6 +113,9 @@ def test_a_longer_episode_gap_lengthens_the_runs_a_duration_target_needs():
     with pytest.raises(ConfigError, match="horizon_weeks: 208 weeks, but "
                                           "interstate_war_durations needs 260"):
         run_settings(targets, {"episode_gap_weeks": 104, "horizon_weeks": 208}, "x")
+    # The scenario's own gap counts when none is given; a given one wins over it.
+    assert run_settings(targets, {}, "x", gap=104)["horizon_weeks"] == 260
+    assert run_settings(targets, {"episode_gap_weeks": 52}, "x", gap=104)["horizon_weeks"] == 208
 
 
 RECORDS = st.builds(

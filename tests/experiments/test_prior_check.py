@@ -172,6 +172,11 @@ def test_the_command_writes_the_check_and_a_rerun_reuses_its_runs(tmp_path, caps
     before = draws.to_csv(index=False)
     assert main(argv) == 0   # the same command: the stored runs, the same table
     assert pd.read_csv(out / "prior_check_draws.csv").to_csv(index=False) == before
+    capsys.readouterr()
+    other = [*argv[:3], "7", *argv[4:]]   # another check into the same folder: refused
+    assert main(other) == 2
+    assert "holds results of a different sweep" in capsys.readouterr().err
+    assert pd.read_csv(out / "prior_check_draws.csv").to_csv(index=False) == before
 
 
 @pytest.mark.parametrize("extra", [["--prior-check", "0"], ["--prior-check", "many"],

@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from experiments.cli.options import add_executor_options, executor_from_args
 from model.checks import ConfigError
+
+if TYPE_CHECKING:
+    from experiments.calibration.config import Calibration
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -156,7 +160,7 @@ PRIOR_CHECK_FILE = "prior_check_experiment.toml"
 MAX_PRIOR_DRAWS = 100_000
 
 
-def prior_check(cal, args: argparse.Namespace) -> int:
+def prior_check(cal: Calibration, args: argparse.Namespace) -> int:
     """Run the prior's draws through the batch pipeline (Parquet, resume, lock, like a
     sweep's), then score each against the targets (experiments.analysis.prior_check)."""
     from experiments.analysis import prior_check as check

@@ -128,6 +128,20 @@ class Finished(NamedTuple):
     overall: pd.DataFrame
 
 
+def check_generated(out: Path, file_name: str, raw: dict, allow_mixed: bool) -> Experiment:
+    """An experiment a command builds and keeps beside its runs (``validate``, ``calibrate
+    --prior-check``), checked before any work, writing nothing: the experiment itself,
+    the output folder, and that the folder holds no other experiment's runs."""
+    from experiments.chunk_store import check_folder
+    from experiments.config import load_config
+    from experiments.files import check_output
+
+    config = load_config(out / file_name, raw)
+    check_output(out)
+    check_folder(out, config, allow_mixed)
+    return config
+
+
 def sweep_to_folder(config: Experiment, out: Path, executor: Executor, progress: bool,
                     allow_mixed: bool = False) -> Finished | None:
     """Run (or resume) an experiment, then write its summaries and figures (under its lock).

@@ -25,7 +25,7 @@ from experiments.calibration.distance import (
     statistic_key,
     summary_statistics,
 )
-from experiments.targets import TargetFile
+from experiments.targets import Pattern, TargetFile
 
 NEAR = 2.0    # "reached": within two of the target's standard errors (about its 95% interval)
 CLOSEST = 0.05   # the draws nearest the targets, whose misses show the fit's trade-off
@@ -66,7 +66,7 @@ def pattern_reach(draws: pd.DataFrame, targets: Sequence[TargetFile]) -> pd.Data
     for target in targets:
         for pattern in target.patterns:
             shares = draws[statistic_key(target, pattern)].to_numpy(dtype=float)
-            gaps = np.abs([pattern_gap(s, pattern) for s in shares])
+            gaps = _gaps(draws, target, pattern)
             q05, q50, q95 = np.quantile(shares, [0.05, 0.5, 0.95])
             rows.append({"target": target.name, "pattern": pattern.name,
                          "target_value": pattern.value, "target_low": pattern.low,
@@ -81,9 +81,19 @@ def draws_reaching_all(draws: pd.DataFrame, targets: Sequence[TargetFile]) -> in
     ok = np.ones(len(draws), dtype=bool)
     for target in targets:
         for pattern in target.patterns:
-            shares = draws[statistic_key(target, pattern)].to_numpy(dtype=float)
-            ok &= np.abs([pattern_gap(s, pattern) for s in shares]) <= NEAR
+            ok &= _gaps(draws, target, pattern) <= NEAR
     return int(ok.sum())
+
+
+def _gaps(draws: pd.DataFrame, target: TargetFile, pattern: Pattern) -> np.ndarray:
+    """Each draw's gap to the pattern, in the target's standard errors (absolute)."""
+    shares = draws[statistic_key(target, pattern)].to_numpy(dtype=float)
+    return np.abs([pattern_gap(share, pattern) for share in shares])
+
+
+def _closest(draws: pd.DataFrame) -> pd.DataFrame:
+    """The ``CLOSEST`` share of draws nearest the targets (at least one)."""
+    return draws.nsmallest(max(1, int(CLOSEST * len(draws))), "distance")
 
 
 def findings(reach: pd.DataFrame, draws: pd.DataFrame, targets: Sequence[TargetFile],
@@ -124,13 +134,12 @@ def findings(reach: pd.DataFrame, draws: pd.DataFrame, targets: Sequence[TargetF
 def closest_misses(draws: pd.DataFrame, targets: Sequence[TargetFile]) -> str:
     """What the draws nearest the targets (the closest ``CLOSEST`` share, at least one)
     still miss: the trade-off a fit over this prior runs into."""
-    k = max(1, int(CLOSEST * len(draws)))
-    nearest = draws.nsmallest(k, "distance")
+    nearest = _closest(draws)
+    k = len(nearest)
     missed = []
     for target in targets:
         for pattern in target.patterns:
-            shares = nearest[statistic_key(target, pattern)].to_numpy(dtype=float)
-            misses = int((np.abs([pattern_gap(v, pattern) for v in shares]) > NEAR).sum())
+            misses = int((_gaps(nearest, target, pattern) > NEAR).sum())
             if misses:
                 missed.append((misses, f"{target.name}.{pattern.name} ({misses})"))
     missed.sort(key=lambda pair: -pair[0])
@@ -144,14 +153,13 @@ def edges(draws: pd.DataFrame, priors: Mapping[str, tuple[float, float]]) -> pd.
     5%, 50% and 95%, and the share of them in the range's lower and upper tenth; by
     chance 10% each). Closest draws piled against an edge say the prior is too narrow
     there."""
-    k = max(1, int(CLOSEST * len(draws)))
-    nearest = draws.nsmallest(k, "distance")
+    nearest = _closest(draws)
     rows = []
     for name, (low, high) in priors.items():
         unit = (nearest[name].to_numpy(dtype=float) - low) / (high - low)
         q05, q50, q95 = np.quantile(unit, [0.05, 0.5, 0.95])
         rows.append({"parameter": name, "prior_low": low, "prior_high": high,
-                     "closest": k, "unit_q05": q05, "unit_q50": q50, "unit_q95": q95,
+                     "closest": len(nearest), "unit_q05": q05, "unit_q50": q50, "unit_q95": q95,
                      "lower_tenth": float(np.mean(unit < 0.1)),
                      "upper_tenth": float(np.mean(unit > 0.9))})
     return pd.DataFrame(rows)

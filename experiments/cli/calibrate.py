@@ -158,17 +158,17 @@ def _generations_kept(manifest: Path) -> int:
 
 PRIOR_CHECK_FILE = "prior_check_experiment.toml"
 MAX_PRIOR_DRAWS = 100_000
+PRIOR_CHECK_CHUNK = 100   # runs per task sent to a worker
 
 
 def prior_check(cal: Calibration, args: argparse.Namespace) -> int:
     """Run the prior's draws through the batch pipeline (Parquet, resume, lock, like a
     sweep's), then score each against the targets (experiments.analysis.prior_check)."""
     from experiments.analysis import prior_check as check
-    from experiments.chunk_store import check_folder
     from experiments.cli.options import bounded_option
-    from experiments.config import load_config, write_experiment
-    from experiments.files import atomic_write, check_output, exclusive
-    from experiments.pipeline import sweep_to_folder
+    from experiments.config import write_experiment
+    from experiments.files import atomic_write, exclusive
+    from experiments.pipeline import check_generated, sweep_to_folder
     from experiments.results import load_results, warnings_to_stderr
     from experiments.targets import RECORD_COLUMNS
     from model.posterior import uncalibrated
@@ -188,13 +188,11 @@ def prior_check(cal: Calibration, args: argparse.Namespace) -> int:
                            f"priors of {cal.name}, {runs} runs each",
             "scenario": cal.scenario, "replications": runs, "seed": cal.seed,
             "design": "lhs", "samples": draws, "seeds": "independent",
-            "chunk_size": min(100, draws * runs), "trajectories": 0},
+            "chunk_size": min(PRIOR_CHECK_CHUNK, draws * runs), "trajectories": 0},
         **({"fixed": fixed} if fixed else {}),
         "vary": {name: {"low": low, "high": high} for name, (low, high) in cal.priors.items()}}
     out = Path(args.out) if args.out else Path("outputs") / f"prior_check_{cal.name}"[:200]
-    config = load_config(out / PRIOR_CHECK_FILE, experiment)
-    check_output(out)
-    check_folder(out, config, False)
+    check_generated(out, PRIOR_CHECK_FILE, experiment, allow_mixed=False)
     horizon = scenario.parameters.with_overrides(fixed, "[fixed]").horizon_weeks
     with (executor_from_args(args, draws * runs) as executor, exclusive(out),
           warnings_to_stderr()):

@@ -81,10 +81,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         sample_counts,
         write_validation,
     )
-    from experiments.chunk_store import check_folder
-    from experiments.config import MAX_DRAWS, MAX_RUNS, load_config, write_experiment
-    from experiments.files import check_output, exclusive
-    from experiments.pipeline import sweep_to_folder
+    from experiments.config import MAX_DRAWS, MAX_RUNS, write_experiment
+    from experiments.files import exclusive
+    from experiments.pipeline import check_generated, sweep_to_folder
     from experiments.results import load_results, warnings_to_stderr
     from experiments.seeds import MAX_SEED
     from experiments.targets import RECORD_COLUMNS, load_targets, run_settings
@@ -142,9 +141,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                                                  f"_draws{draws}" if draws else "")
                + (f"_posterior_{posterior.sha256[:8]}" if args.posterior else ""))
     out = Path(args.out) if args.out else Path("outputs") / default[:200]
-    config = load_config(out / EXPERIMENT_FILE, experiment)
-    check_output(out)
-    check_folder(out, config, args.allow_mixed)
+    check_generated(out, EXPERIMENT_FILE, experiment, args.allow_mixed)
 
     calibration = ("" if posterior is None else
                    ", uncalibrated" if args.uncalibrated else
